@@ -1,0 +1,17 @@
+// Every command family registers its specs here. One family per file (src/commands/*_cmds.cc).
+#pragma once
+
+#include "src/engine/command_registry.h"
+
+namespace tessera::commands {
+
+void RegisterConnectionCommands(engine::CommandRegistry& registry);
+void RegisterServerCommands(engine::CommandRegistry& registry);
+void RegisterCommandCommands(engine::CommandRegistry& registry);  // COMMAND and subcommands
+void RegisterStringCommands(engine::CommandRegistry& registry);
+void RegisterKeyCommands(engine::CommandRegistry& registry);
+
+// All of the above, in a fixed order (COMMAND LIST reports registration order).
+void RegisterAll(engine::CommandRegistry& registry);
+
+}  // namespace tessera::commands

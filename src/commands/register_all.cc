@@ -1,0 +1,13 @@
+#include "src/commands/register.h"
+
+namespace tessera::commands {
+
+void RegisterAll(engine::CommandRegistry& registry) {
+  RegisterConnectionCommands(registry);
+  RegisterServerCommands(registry);
+  RegisterCommandCommands(registry);
+  RegisterStringCommands(registry);
+  RegisterKeyCommands(registry);
+}
+
+}  // namespace tessera::commands

@@ -1,0 +1,39 @@
+#include "src/engine/command_call.h"
+
+#include "src/engine/engine.h"
+
+namespace tessera::engine {
+
+uint32_t CommandCall::shard_count() const { return engine_->shard_count(); }
+
+ShardId CommandCall::local_shard() const { return engine_->LocalShard(); }
+
+ShardId CommandCall::ShardOf(std::string_view key) const {
+  return KeyToShard(key, engine_->shard_count());
+}
+
+std::vector<uint32_t> CommandCall::KeyPositions() const {
+  std::vector<uint32_t> out;
+  const CommandSpec& s = *spec_;
+  if (s.first_key <= 0 || s.key_step <= 0) return out;
+  int argc = static_cast<int>(args_.size());
+  int last = s.last_key < 0 ? argc + s.last_key : s.last_key;
+  for (int i = s.first_key; i <= last && i < argc; i += s.key_step) {
+    out.push_back(static_cast<uint32_t>(i));
+  }
+  return out;
+}
+
+std::vector<std::vector<uint32_t>> CommandCall::KeyPositionsByShard() const {
+  std::vector<std::vector<uint32_t>> by_shard(shard_count());
+  for (uint32_t pos : KeyPositions()) by_shard[ShardOf(args_[pos])].push_back(pos);
+  return by_shard;
+}
+
+void CommandCall::RunOnAllShards(ShardStep step, Continuation then) {
+  std::vector<ShardId> all(shard_count());
+  for (uint32_t i = 0; i < all.size(); ++i) all[i] = static_cast<ShardId>(i);
+  RunOnShards(std::move(all), std::move(step), std::move(then));
+}
+
+}  // namespace tessera::engine

@@ -1,0 +1,93 @@
+// A command running on the coordinator: the loop of the client that sent it.
+//
+// Coordinator commands either reply at once through reply(), or run steps on shards and reply
+// from a continuation. The call object lives (on the heap, owned by the engine) until the
+// handler or a continuation returns without having started another step; by then exactly one
+// reply must have been written. The client may disconnect meanwhile: steps still run, the reply
+// is dropped, and the session stays readable until the call ends.
+//
+// Thread rules: the call, its args and session are touched by the coordinator loop, except that
+// shard steps may *read* args() concurrently (nobody writes them while steps run). A step must
+// write only to state it owns (e.g. results[ctx.shard_id()]); the engine orders every step's
+// writes before the continuation runs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "protocol/command_args.h"
+#include "protocol/reply_builder.h"
+#include "src/engine/command_spec.h"
+#include "src/engine/key_to_shard.h"
+#include "src/net/client.h"
+#include "src/net/client_session.h"
+
+namespace tessera::engine {
+
+class Engine;
+class OpContext;
+
+class CommandCall {
+ public:
+  using ShardStep = std::function<void(OpContext& ctx)>;
+  using Continuation = std::function<void(CommandCall& call)>;
+
+  virtual ~CommandCall() = default;
+
+  const CommandSpec& spec() const { return *spec_; }
+  const protocol::CommandArgs& args() const { return args_; }
+  net::ClientSession& session() { return *session_; }
+  // The client itself: connection-state commands (AUTH, QUIT, CLIENT KILL) act on it.
+  virtual net::Client& client() = 0;
+  Engine& engine() { return *engine_; }
+  // The client's db and protocol when the command arrived (steps on other threads read these,
+  // never the live session).
+  int db() const { return db_; }
+  protocol::RespVersion resp() const { return resp_; }
+  int64_t now_ms() const { return now_ms_; }
+
+  uint32_t shard_count() const;
+  ShardId local_shard() const;
+  ShardId ShardOf(std::string_view key) const;
+
+  // Where the reply goes. Valid in the handler and in continuations.
+  protocol::ReplyBuilder& reply() { return reply_; }
+
+  // Positions in args() of the command's keys, from the spec's (first, last, step).
+  std::vector<uint32_t> KeyPositions() const;
+  // KeyPositions() grouped by owning shard: result[s] lists the positions that shard s owns.
+  std::vector<std::vector<uint32_t>> KeyPositionsByShard() const;
+
+  // Runs `step` on every shard in `shards` (concurrently; inline for this loop's own shard),
+  // then `then` on this loop. Each listed shard runs the step once.
+  virtual void RunOnShards(std::vector<ShardId> shards, ShardStep step, Continuation then) = 0;
+  void RunOnAllShards(ShardStep step, Continuation then);
+  void RunOnShard(ShardId shard, ShardStep step, Continuation then) {
+    RunOnShards({shard}, std::move(step), std::move(then));
+  }
+
+ protected:
+  CommandCall(Engine* engine, const CommandSpec* spec, protocol::CommandArgs args,
+              net::ClientSession* session, int64_t now_ms, std::string* reply_out)
+      : engine_(engine),
+        spec_(spec),
+        args_(std::move(args)),
+        session_(session),
+        db_(session->db),
+        resp_(session->resp),
+        now_ms_(now_ms),
+        reply_(reply_out, session->resp) {}
+
+  Engine* engine_;
+  const CommandSpec* spec_;
+  protocol::CommandArgs args_;
+  net::ClientSession* session_;
+  int db_;
+  protocol::RespVersion resp_;
+  int64_t now_ms_;
+  protocol::ReplyBuilder reply_;
+};
+
+}  // namespace tessera::engine

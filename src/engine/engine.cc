@@ -1,0 +1,307 @@
+#include "src/engine/engine.h"
+
+#include <algorithm>
+#include <variant>
+
+#include "src/engine/coordinated_call.h"
+#include "src/engine/op_context.h"
+#include "src/engine/shard.h"
+#include "src/runtime/timer.h"
+#include "storage/db_table.h"
+
+namespace tessera::engine {
+
+struct Engine::CommandHop {
+  net::Client* client;
+  net::ReplySlot* slot;
+  const CommandSpec* spec;
+  protocol::CommandArgs args;
+  int db;
+  protocol::RespVersion resp;
+  bool discard;
+  std::string reply;
+};
+
+struct Engine::StepHop {
+  CoordinatedCall* call;
+};
+
+struct Engine::HopBatch {
+  ShardId origin = 0;
+  std::vector<std::variant<CommandHop, StepHop>> items;
+};
+
+struct Engine::LoopState {
+  std::unique_ptr<Shard> shard;
+  // outboxes[d]: work bound for shard d, posted once per loop iteration.
+  std::vector<std::unique_ptr<HopBatch>> outboxes;
+  std::vector<ShardId> nonempty;
+  std::unordered_map<std::string, CommandStats> stats;
+  std::string discard_buffer;
+  std::unique_ptr<runtime::Timer> expiry_timer;
+};
+
+Engine::Engine(std::vector<runtime::Loop*> loops, const CommandRegistry* registry,
+               runtime::Clock* clock, int databases)
+    : loops_(std::move(loops)), registry_(registry), clock_(clock), databases_(databases) {
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    auto state = std::make_unique<LoopState>();
+    state->shard = std::make_unique<Shard>(static_cast<ShardId>(i),
+                                           static_cast<uint32_t>(loops_.size()), databases);
+    state->outboxes.resize(loops_.size());
+    loops_state_.push_back(std::move(state));
+  }
+}
+
+Engine::~Engine() = default;
+
+void Engine::Attach() {
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    LoopState* state = loops_state_[i].get();
+    loops_[i]->AddIterationHook([this, state] { FlushOutboxes(*state); });
+  }
+}
+
+void Engine::StartExpiryCycles(const std::atomic<int64_t>* hz) {
+  hz_ = hz;
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    LoopState* state = loops_state_[i].get();
+    runtime::Loop* loop = loops_[i];
+    loop->Post([this, state, loop] {
+      state->expiry_timer = std::make_unique<runtime::Timer>(loop);
+      ExpiryTick(*state);
+    });
+    // Timers are closed on the loop thread before the loop ends.
+    loop->AddStopHook([state] { state->expiry_timer.reset(); });
+  }
+}
+
+void Engine::ExpiryTick(LoopState& state) {
+  int64_t hz = std::clamp<int64_t>(hz_->load(std::memory_order_relaxed), 1, 500);
+  if (active_expire_.load(std::memory_order_relaxed)) {
+    // Budget: a quarter of the tick, as Redis's slow cycle (ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC).
+    // The expire index is deadline-ordered, so each removal is a key that is really due.
+    int64_t budget_us = 250'000 / hz;
+    int64_t start = clock_->NowUs();
+    Shard& shard = *state.shard;
+    for (int db = 0; db < shard.databases(); ++db) {
+      while (true) {
+        int64_t now_us = clock_->NowUs();
+        if (now_us - start > budget_us) break;
+        size_t removed = shard.db(db).ActiveExpireCycle(now_us / 1000, 64);
+        AfterOp(shard);
+        if (removed < 64) break;
+      }
+    }
+  }
+  state.expiry_timer->Arm(static_cast<uint64_t>(1000 / hz), [this, &state] { ExpiryTick(state); });
+}
+
+ShardId Engine::LocalShard() const {
+  runtime::Loop* loop = runtime::Loop::Current();
+  return loop == nullptr ? 0 : static_cast<ShardId>(loop->index());
+}
+
+Shard& Engine::shard(ShardId id) { return *loops_state_[id]->shard; }
+
+std::unordered_map<std::string, CommandStats>& Engine::local_command_stats() {
+  return loops_state_[LocalShard()]->stats;
+}
+
+void Engine::AfterOp(Shard& shard) {
+  // Keyspace notifications, WATCH and the change feed consume these; until they exist the
+  // events are only counted (ChangeRecorder::writes) and dropped here.
+  shard.changes().Clear();
+}
+
+void Engine::OnCommand(net::Client& client, protocol::CommandArgs&& args) {
+  if (client.barrier()) {
+    client.deferred().push_back(std::move(args));
+    return;
+  }
+  Dispatch(client, std::move(args));
+}
+
+void Engine::OnClientClosed(net::Client& client) { client.deferred().clear(); }
+
+namespace {
+
+std::string UnknownCommandError(const protocol::CommandArgs& args) {
+  std::string msg = "ERR unknown command '";
+  msg.append(args[0].substr(0, 128));
+  msg.append("', with args beginning with: ");
+  size_t start = msg.size();
+  for (size_t i = 1; i < args.size() && msg.size() - start < 128; ++i) {
+    size_t room = 128 - (msg.size() - start);
+    msg.push_back('\'');
+    msg.append(args[i].substr(0, room));
+    msg.append("' ");
+  }
+  return msg;
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
+  net::ClientSession& session = client.session();
+  LoopState& state = *loops_state_[client.loop_index()];
+
+  bool discard = session.reply_mode == net::ReplyMode::kOff ||
+                 session.reply_mode == net::ReplyMode::kSkipThis;
+  if (session.reply_mode == net::ReplyMode::kSkipThis) session.reply_mode = net::ReplyMode::kOn;
+  auto reject = [&](std::string_view message) {
+    std::string* out = discard ? &state.discard_buffer : client.SyncReplyBuffer();
+    protocol::ReplyBuilder(out, session.resp).Error(message);
+    state.discard_buffer.clear();
+  };
+
+  const CommandSpec* spec = registry_->Find(args[0]);
+  if (spec == nullptr) {
+    reject(UnknownCommandError(args));
+    return;
+  }
+  if (!spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = registry_->FindSub(*spec, args[1]);
+    if (sub == nullptr) {
+      reject("ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) + "'. Try " +
+             Upper(args[0]) + " HELP.");
+      return;
+    }
+    spec = sub;
+  }
+  CommandStats& stats = state.stats[spec->name];
+  if (!spec->ArityOk(args.size())) {
+    ++stats.rejected_calls;
+    reject("ERR wrong number of arguments for '" + spec->name + "' command");
+    return;
+  }
+  if (!session.authenticated && !spec->Has(kCmdNoAuth)) {
+    ++stats.rejected_calls;
+    reject("NOAUTH Authentication required.");
+    return;
+  }
+  ++stats.calls;
+  session.last_command = spec->name;
+
+  if (spec->on_coordinator) {
+    RunCoordinator(client, *spec, std::move(args), discard);
+  } else {
+    // Every key of an on_shard command lives on one shard (the spec's contract); the first
+    // key picks it. Keyless on_shard commands run on the client's own shard.
+    ShardId dest = static_cast<ShardId>(client.loop_index());
+    if (spec->first_key > 0 && static_cast<size_t>(spec->first_key) < args.size()) {
+      dest = KeyToShard(args[spec->first_key], shard_count());
+    }
+    if (dest == client.loop_index()) {
+      RunInline(client, *spec, args, discard);
+    } else {
+      net::ReplySlot* slot = client.ReserveReply();
+      client.Ref();
+      auto& box = state.outboxes[dest];
+      if (!box) {
+        box = std::make_unique<HopBatch>();
+        box->origin = static_cast<ShardId>(client.loop_index());
+      }
+      if (box->items.empty()) state.nonempty.push_back(dest);
+      box->items.emplace_back(CommandHop{&client, slot, spec, std::move(args), session.db,
+                                         session.resp, discard, {}});
+    }
+  }
+  if (session.reply_mode == net::ReplyMode::kSkipNext) {
+    session.reply_mode = net::ReplyMode::kSkipThis;
+  }
+}
+
+void Engine::RunInline(net::Client& client, const CommandSpec& spec,
+                       const protocol::CommandArgs& args, bool discard) {
+  LoopState& state = *loops_state_[client.loop_index()];
+  Shard& shard = *state.shard;
+  std::string* out = discard ? &state.discard_buffer : client.SyncReplyBuffer();
+  protocol::ReplyBuilder reply(out, client.session().resp);
+  OpContext ctx(shard, client.session().db, client.session().resp, clock_->NowMs());
+  spec.on_shard(ctx, args, reply);
+  AfterOp(shard);
+  state.discard_buffer.clear();
+}
+
+void Engine::RunCoordinator(net::Client& client, const CommandSpec& spec,
+                            protocol::CommandArgs&& args, bool discard) {
+  auto* call = new CoordinatedCall(this, &spec, std::move(args), &client, clock_->NowMs(),
+                                   discard);
+  call->Start();
+}
+
+void Engine::EnqueueStep(ShardId dest, CoordinatedCall* call) {
+  LoopState& state = *loops_state_[call->client().loop_index()];
+  auto& box = state.outboxes[dest];
+  if (!box) {
+    box = std::make_unique<HopBatch>();
+    box->origin = static_cast<ShardId>(call->client().loop_index());
+  }
+  if (box->items.empty()) state.nonempty.push_back(dest);
+  box->items.emplace_back(StepHop{call});
+}
+
+void Engine::FlushOutboxes(LoopState& state) {
+  for (ShardId dest : state.nonempty) {
+    std::unique_ptr<HopBatch> batch = std::move(state.outboxes[dest]);
+    ShardId origin = batch->origin;
+    loops_[dest]->Post([this, origin, dest, b = std::move(batch)]() mutable {
+      ExecuteBatch(origin, dest, std::move(b));
+    });
+  }
+  state.nonempty.clear();
+}
+
+void Engine::ExecuteBatch(ShardId origin, ShardId dest, std::unique_ptr<HopBatch> batch) {
+  Shard& shard = *loops_state_[dest]->shard;
+  int64_t now = clock_->NowMs();
+  for (auto& item : batch->items) {
+    if (auto* hop = std::get_if<CommandHop>(&item)) {
+      protocol::ReplyBuilder reply(&hop->reply, hop->resp);
+      OpContext ctx(shard, hop->db, hop->resp, now);
+      hop->spec->on_shard(ctx, hop->args, reply);
+      if (hop->discard) hop->reply.clear();
+    } else {
+      CoordinatedCall* call = std::get<StepHop>(item).call;
+      OpContext ctx(shard, call->db(), call->resp(), now);
+      call->step()(ctx);
+    }
+    AfterOp(shard);
+  }
+  loops_[origin]->Post([this, b = std::move(batch)]() mutable { CompleteBatch(std::move(b)); });
+}
+
+void Engine::CompleteBatch(std::unique_ptr<HopBatch> batch) {
+  for (auto& item : batch->items) {
+    if (auto* hop = std::get_if<CommandHop>(&item)) {
+      hop->slot->data = std::move(hop->reply);
+      hop->client->CompleteReply(hop->slot);
+      hop->client->Unref();
+    } else {
+      std::get<StepHop>(item).call->StepDone();
+    }
+  }
+}
+
+void Engine::CallFinished(net::Client& client) {
+  if (!client.barrier()) return;
+  client.set_barrier(false);
+  ResumeDeferred(client);
+}
+
+void Engine::ResumeDeferred(net::Client& client) {
+  while (!client.barrier() && !client.closed() && !client.deferred().empty()) {
+    protocol::CommandArgs args = std::move(client.deferred().front());
+    client.deferred().pop_front();
+    Dispatch(client, std::move(args));
+  }
+}
+
+}  // namespace tessera::engine

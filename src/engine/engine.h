@@ -1,0 +1,111 @@
+// The engine: turns parsed commands into work on the shards that own their keys.
+//
+// Routing (see docs/architecture.md, "Executing a command"):
+//  - one shard, local: the op runs inline on this loop — the fast path;
+//  - one shard, remote: the command joins this loop's outbox for that shard; every outbox is
+//    posted once per loop iteration (one wakeup per destination, however many commands and
+//    clients), executed there in order, and the replies come back as one batch;
+//  - coordinator commands (multi-shard, whole keyspace, connection state) run here and fan out.
+// Per destination shard, work leaves in dispatch order and runs in that order, so every key sees
+// one client's commands in the order sent; replies are reassembled in request order by Client.
+//
+// Thread rules: OnCommand/OnClientClosed run on the client's loop. Shard state is touched only
+// by the shard's own loop. Work crosses threads only as posted batches (moved by value).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "src/engine/command_registry.h"
+#include "src/engine/key_to_shard.h"
+#include "src/engine/shard.h"
+#include "src/net/client.h"
+#include "src/net/command_sink.h"
+#include "src/net/loop_net.h"
+#include "src/runtime/clock.h"
+#include "src/runtime/loop.h"
+
+namespace tessera::engine {
+
+class CoordinatedCall;
+
+struct CommandStats {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+};
+
+class Engine final : public net::CommandSink {
+ public:
+  Engine(std::vector<runtime::Loop*> loops, const CommandRegistry* registry,
+         runtime::Clock* clock, int databases);
+  ~Engine() override;
+
+  // Installs the per-iteration hooks (outbox flush) on every loop. Before the loops start.
+  void Attach();
+
+  void OnCommand(net::Client& client, protocol::CommandArgs&& args) override;
+  void OnClientClosed(net::Client& client) override;
+
+  uint32_t shard_count() const { return static_cast<uint32_t>(loops_.size()); }
+  int databases() const { return databases_; }
+  const CommandRegistry& registry() const { return *registry_; }
+  runtime::Clock& clock() { return *clock_; }
+  runtime::Loop& loop(ShardId id) { return *loops_[id]; }
+  // The shard owned by the calling thread's loop. Loop threads only.
+  ShardId LocalShard() const;
+  // Shard `id`'s state. Only on shard `id`'s own loop thread.
+  Shard& shard(ShardId id);
+  // The network side of loop `id` (its connections), for CLIENT LIST/KILL and INFO clients.
+  // Only on loop `id`'s own thread. Set by the server before the loops start.
+  void SetLoopNets(std::vector<net::LoopNet*> nets) { nets_ = std::move(nets); }
+  net::LoopNet* loop_net(ShardId id) { return id < nets_.size() ? nets_[id] : nullptr; }
+  // This loop's command statistics (read by INFO commandstats through a fan-out).
+  std::unordered_map<std::string, CommandStats>& local_command_stats();
+
+  // Arms each loop's active-expiry tick, 1000/hz ms apart (hz read at every tick, so CONFIG SET
+  // hz applies at once). Each tick removes expired keys within a time budget.
+  void StartExpiryCycles(const std::atomic<int64_t>* hz);
+  // DEBUG SET-ACTIVE-EXPIRE.
+  void set_active_expire(bool on) { active_expire_.store(on, std::memory_order_relaxed); }
+
+  // Where every op's recorded changes are handled (events, WATCH, journal, stats). On the
+  // shard's thread, after each op.
+  void AfterOp(Shard& shard);
+
+ private:
+  friend class CoordinatedCall;
+  struct LoopState;
+  struct CommandHop;
+  struct StepHop;
+  struct HopBatch;
+
+  void Dispatch(net::Client& client, protocol::CommandArgs&& args);
+  void RunInline(net::Client& client, const CommandSpec& spec, const protocol::CommandArgs& args,
+                 bool discard);
+  void RunCoordinator(net::Client& client, const CommandSpec& spec, protocol::CommandArgs&& args,
+                      bool discard);
+  void EnqueueStep(ShardId dest, CoordinatedCall* call);
+  void FlushOutboxes(LoopState& state);
+  void ExecuteBatch(ShardId origin, ShardId dest, std::unique_ptr<HopBatch> batch);
+  void CompleteBatch(std::unique_ptr<HopBatch> batch);
+  void CallFinished(net::Client& client);
+  void ResumeDeferred(net::Client& client);
+  void ExpiryTick(LoopState& state);
+
+  std::vector<runtime::Loop*> loops_;
+  std::vector<std::unique_ptr<LoopState>> loops_state_;
+  std::vector<net::LoopNet*> nets_;
+  const CommandRegistry* registry_;
+  runtime::Clock* clock_;
+  int databases_;
+  const std::atomic<int64_t>* hz_ = nullptr;
+  std::atomic<bool> active_expire_{true};
+};
+
+}  // namespace tessera::engine

@@ -1,0 +1,20 @@
+#include "src/engine/shard.h"
+
+#include <utility>
+
+#include "storage/db_table.h"
+
+namespace tessera::engine {
+
+Shard::Shard(ShardId id, uint32_t shard_count, int databases)
+    : id_(id), shard_count_(shard_count) {
+  for (int i = 0; i < databases; ++i) {
+    dbs_.push_back(std::make_unique<storage::DbTable>(i, &changes_));
+  }
+}
+
+Shard::~Shard() = default;
+
+void Shard::SwapDbs(int a, int b) { dbs_[a]->SwapContents(*dbs_[b]); }
+
+}  // namespace tessera::engine

@@ -1,0 +1,40 @@
+// One shard: this loop's slice of all databases. Touched only by its own loop's thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "src/engine/key_to_shard.h"
+#include "storage/change_event.h"
+
+namespace tessera::storage {
+class DbTable;
+}
+
+namespace tessera::engine {
+
+class Shard {
+ public:
+  Shard(ShardId id, uint32_t shard_count, int databases);
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  ShardId id() const { return id_; }
+  uint32_t shard_count() const { return shard_count_; }
+  int databases() const { return static_cast<int>(dbs_.size()); }
+  storage::DbTable& db(int index) { return *dbs_[index]; }
+  storage::ChangeRecorder& changes() { return changes_; }
+
+  // SWAPDB on this shard's slices.
+  void SwapDbs(int a, int b);
+
+ private:
+  ShardId id_;
+  uint32_t shard_count_;
+  storage::ChangeRecorder changes_;
+  std::vector<std::unique_ptr<storage::DbTable>> dbs_;
+};
+
+}  // namespace tessera::engine

@@ -1,0 +1,46 @@
+#include "src/net/client.h"
+
+namespace tessera::net {
+
+Client::Client(int loop_index, uint64_t id) : loop_index_(loop_index) { session_.id = id; }
+
+Client::~Client() = default;
+
+std::string* Client::SyncReplyBuffer() {
+  if (slots_.empty()) {
+    OnOutputReady();
+    return &out_;
+  }
+  ReplySlot& slot = slots_.emplace_back();
+  slot.done = true;
+  return &slot.data;
+}
+
+ReplySlot* Client::ReserveReply() { return &slots_.emplace_back(); }
+
+void Client::CompleteReply(ReplySlot* slot) {
+  slot->done = true;
+  if (&slots_.front() != slot) return;
+  while (!slots_.empty() && slots_.front().done) {
+    if (out_.empty()) {
+      out_.swap(slots_.front().data);
+    } else {
+      out_.append(slots_.front().data);
+    }
+    slots_.pop_front();
+  }
+  OnOutputReady();
+}
+
+void Client::Unref() {
+  if (--refs_ == 0) delete this;
+}
+
+void Client::Close() {
+  if (closed_) return;
+  closed_ = true;
+  deferred_.clear();
+  CloseTransport();
+}
+
+}  // namespace tessera::net

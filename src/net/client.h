@@ -1,0 +1,81 @@
+// A client as the engine sees it: a session, an ordered reply stream, and a lifetime that
+// outlasts in-flight hops. Connection (TCP) is the real implementation; tests drive the engine
+// through an in-process implementation.
+//
+// Thread rules: a Client belongs to its loop's thread. Hops carry Client* and ReplySlot* to
+// other threads only as opaque tokens; they are dereferenced again only back on this thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "protocol/command_args.h"
+#include "src/net/client_session.h"
+
+namespace tessera::net {
+
+// A reply that is not ready yet (its command is running on another shard). Replies leave the
+// client in request order: a ready reply waits behind earlier pending slots.
+struct ReplySlot {
+  std::string data;
+  bool done = false;
+};
+
+class Client {
+ public:
+  Client(int loop_index, uint64_t id);
+  virtual ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  int loop_index() const { return loop_index_; }
+  ClientSession& session() { return session_; }
+
+  // Where a reply that is ready now goes: the output buffer if nothing is pending before it,
+  // else a new completed slot at the tail.
+  std::string* SyncReplyBuffer();
+  // Reserves the next reply position for a reply computed elsewhere.
+  ReplySlot* ReserveReply();
+  // Marks `slot` done (its data filled) and moves every leading done slot to the output.
+  void CompleteReply(ReplySlot* slot);
+  bool has_pending_replies() const { return !slots_.empty(); }
+
+  // In-flight work (hops, coordinator calls) holds a reference; a closed client is destroyed
+  // when the last one is released.
+  void Ref() { ++refs_; }
+  void Unref();
+
+  bool closed() const { return closed_; }
+  // Closes the transport now; the object lives on until Unref'd to zero.
+  void Close();
+
+  // Commands parsed but held back while an earlier multi-step command is still running.
+  std::deque<protocol::CommandArgs>& deferred() { return deferred_; }
+  bool barrier() const { return barrier_; }
+  void set_barrier(bool b) { barrier_ = b; }
+
+  // AUTH/HELLO AUTH results; also lifts the parser's pre-auth limits.
+  virtual void SetAuthenticated(bool yes) { session_.authenticated = yes; }
+
+  // Bytes waiting to be written (the output buffer), for client-output-buffer-limit and INFO.
+  size_t output_bytes() const { return out_.size(); }
+
+ protected:
+  // Output produced since the last flush. Transports take it in FlushOutput().
+  std::string out_;
+  // Called when out_ gained bytes; transports schedule one flush per loop iteration.
+  virtual void OnOutputReady() = 0;
+  virtual void CloseTransport() = 0;
+  bool closed_ = false;
+
+ private:
+  int loop_index_;
+  int refs_ = 1;  // the transport's own reference
+  ClientSession session_;
+  std::deque<ReplySlot> slots_;  // deque: slot addresses stay valid while others come and go
+  std::deque<protocol::CommandArgs> deferred_;
+  bool barrier_ = false;
+};
+
+}  // namespace tessera::net

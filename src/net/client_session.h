@@ -1,0 +1,36 @@
+// Per-connection state that commands read and change (SELECT, HELLO, CLIENT SETNAME, AUTH...).
+//
+// Owned by the connection and touched only on the connection's loop thread. Shard-side code
+// never sees it: what an op needs (db index, protocol version) is copied into the hop.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "protocol/reply_builder.h"
+
+namespace tessera::net {
+
+enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkipThis };
+
+struct ClientSession {
+  uint64_t id = 0;
+  int db = 0;
+  protocol::RespVersion resp = protocol::RespVersion::kResp2;
+  bool authenticated = false;
+  std::string name;      // CLIENT SETNAME
+  std::string lib_name;  // CLIENT SETINFO LIB-NAME
+  std::string lib_ver;   // CLIENT SETINFO LIB-VER
+  ReplyMode reply_mode = ReplyMode::kOn;
+  bool no_evict = false;
+  bool no_touch = false;
+  bool close_after_reply = false;  // QUIT, protocol errors, CLIENT KILL
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string last_command;  // for CLIENT LIST "cmd="
+  std::string addr;          // "ip:port" of the peer
+  std::string laddr;         // "ip:port" of our side
+  int fd = -1;
+};
+
+}  // namespace tessera::net

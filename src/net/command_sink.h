@@ -1,0 +1,20 @@
+// What the network layer hands parsed commands to. Implemented by the engine; net never sees
+// commands, shards or storage.
+#pragma once
+
+#include "protocol/command_args.h"
+
+namespace tessera::net {
+
+class Client;
+
+class CommandSink {
+ public:
+  virtual ~CommandSink() = default;
+  // On the client's loop thread, once per complete command, in arrival order.
+  virtual void OnCommand(Client& client, protocol::CommandArgs&& args) = 0;
+  // On the client's loop thread, when the client's transport has closed.
+  virtual void OnClientClosed(Client& client) {}
+};
+
+}  // namespace tessera::net

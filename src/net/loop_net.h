@@ -1,0 +1,59 @@
+// The network side of one loop: its connections, the shared read buffer, the list of
+// connections with output to flush this iteration, and idle-timeout checks.
+//
+// Loop-thread only, except Adopt() which is reached through Loop::Post.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "src/net/command_sink.h"
+#include "src/net/net_options.h"
+#include "src/runtime/loop.h"
+
+namespace tessera::net {
+
+class Connection;
+
+class LoopNet {
+ public:
+  LoopNet(runtime::Loop* loop, NetOptions* options, CommandSink* sink);
+  ~LoopNet();
+
+  // Wires the iteration and stop hooks into the loop. Call before the loop starts.
+  void Attach();
+  // On the loop thread: adopt an accepted socket.
+  void Adopt(int fd);
+
+  runtime::Loop* loop() { return loop_; }
+  NetOptions& options() { return *options_; }
+  CommandSink& sink() { return *sink_; }
+  char* read_buffer() { return read_buffer_.get(); }
+  static constexpr size_t kReadBufferSize = 64 * 1024;
+
+  void MarkDirty(Connection* conn) { dirty_.push_back(conn); }
+  void Forget(Connection* conn);
+
+  void ForEachConnection(const std::function<void(Connection&)>& fn);
+  Connection* FindById(uint64_t id);
+
+ private:
+  void FlushDirty();
+  void CheckTimeouts();
+  void CloseAll();
+
+  runtime::Loop* loop_;
+  NetOptions* options_;
+  CommandSink* sink_;
+  std::unique_ptr<char[]> read_buffer_;
+  std::vector<Connection*> dirty_;
+  std::vector<Connection*> flushing_;
+  std::unordered_map<uint64_t, Connection*> connections_;
+  uv_timer_t timeout_timer_;
+};
+
+}  // namespace tessera::net

@@ -1,0 +1,31 @@
+// A one-shot timer on a loop, re-armable from its own callback. Loop-thread only; the timer
+// must not outlive its loop's run (the loop closes it on stop).
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+
+#include "src/runtime/loop.h"
+
+namespace tessera::runtime {
+
+class Timer {
+ public:
+  explicit Timer(Loop* loop);
+  ~Timer();
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+
+  // Runs `fn` once after `delay_ms`; replaces any pending run.
+  void Arm(uint64_t delay_ms, std::function<void()> fn);
+  void Cancel();
+
+ private:
+  static void OnFire(uv_timer_t* handle);
+  uv_timer_t* handle_;  // heap: freed by the close callback, which may run after ~Timer
+  std::function<void()> fn_;
+};
+
+}  // namespace tessera::runtime

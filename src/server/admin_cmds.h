@@ -1,0 +1,15 @@
+// Commands that need the whole server (its config, start time, process): INFO, CONFIG, SHUTDOWN.
+// They live here, above the engine, and bind the Server into their handlers at registration.
+#pragma once
+
+#include "src/engine/command_registry.h"
+
+namespace tessera::server {
+
+class Server;
+
+void RegisterInfoCommand(engine::CommandRegistry& registry, Server& server);
+void RegisterConfigCommand(engine::CommandRegistry& registry, Server& server);
+void RegisterShutdownCommand(engine::CommandRegistry& registry, Server& server);
+
+}  // namespace tessera::server

@@ -1,0 +1,70 @@
+// The process: configuration, loops, engine, listener; startup and orderly shutdown.
+//
+// Start() and Wait() run on the main thread; RequestShutdown() may be called from any thread
+// (SHUTDOWN, signals). Everything else is owned by the loops once they run.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/engine/command_registry.h"
+#include "src/engine/engine.h"
+#include "src/net/listener.h"
+#include "src/net/loop_net.h"
+#include "src/net/net_options.h"
+#include "src/runtime/clock.h"
+#include "src/runtime/loop.h"
+#include "src/server/config.h"
+
+namespace tessera::server {
+
+class Server {
+ public:
+  Server();
+  ~Server();
+
+  // argv as given to main (without argv[0]): [config-file] [--directive value ...].
+  bool Configure(const std::vector<std::string>& argv, std::string* error);
+  bool Start(std::string* error);
+  // Blocks until shutdown has completed.
+  void Wait();
+  // Any thread. Stops accepting, closes clients, stops the loops.
+  void RequestShutdown();
+
+  Config& config() { return config_; }
+  net::NetOptions& net_options() { return net_options_; }
+  engine::Engine& engine() { return *engine_; }
+  runtime::Clock& clock() { return clock_; }
+  int64_t start_time_ms() const { return start_time_ms_; }
+  const std::string& config_file() const { return config_file_; }
+  const std::string& run_id() const { return run_id_; }
+  int threads() const { return static_cast<int>(loops_.size()); }
+  std::atomic<int64_t>& hz() { return hz_; }
+
+ private:
+  void RegisterDirectives();
+  void RegisterAdminCommands();
+
+  Config config_;
+  net::NetOptions net_options_;
+  runtime::SystemClock clock_;
+  engine::CommandRegistry registry_;
+  std::vector<std::unique_ptr<runtime::Loop>> loops_;
+  std::vector<std::unique_ptr<net::LoopNet>> nets_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<net::Listener> listener_;
+  std::atomic<int64_t> port_{6379};
+  std::atomic<int64_t> threads_{0};
+  std::atomic<int64_t> tcp_backlog_{511};
+  std::atomic<int64_t> databases_{16};
+  std::atomic<int64_t> hz_{10};
+  std::atomic<bool> pin_threads_{false};
+  std::atomic<bool> shutting_down_{false};
+  std::string config_file_;
+  std::string run_id_;
+  int64_t start_time_ms_ = 0;
+};
+
+}  // namespace tessera::server

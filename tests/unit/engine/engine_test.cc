@@ -1,0 +1,215 @@
+// Engine routing, hops, ordering, fan-out and barriers, driven through commands defined here
+// so the machinery is tested apart from any command family.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <string>
+#include <vector>
+
+#include "src/engine/command_call.h"
+#include "src/engine/command_registry.h"
+#include "src/engine/key_to_shard.h"
+#include "src/engine/op_context.h"
+#include "storage/db_table.h"
+#include "tests/unit/harness/test_server.h"
+
+namespace tessera::engine {
+namespace {
+
+using protocol::RespValue;
+
+void TSet(OpContext& ctx, const protocol::CommandArgs& args, protocol::ReplyBuilder& reply) {
+  ctx.db().Upsert(args[1], storage::ValueInit::String(args[2]), false, ctx.now_ms());
+  if (args.size() == 4) {
+    storage::Entry* e = ctx.db().FindLive(args[1], ctx.now_ms());
+    ctx.db().SetExpire(e, ctx.now_ms() + std::stoll(std::string(args[3])));
+  }
+  reply.Ok();
+}
+
+void TGet(OpContext& ctx, const protocol::CommandArgs& args, protocol::ReplyBuilder& reply) {
+  storage::Entry* e = ctx.db().FindLive(args[1], ctx.now_ms());
+  if (e == nullptr) {
+    reply.Null();
+  } else {
+    reply.Bulk(e->StringCopy());
+  }
+}
+
+void TWhere(OpContext& ctx, const protocol::CommandArgs&, protocol::ReplyBuilder& reply) {
+  reply.Integer(ctx.shard_id());
+}
+
+// Fan-out read of many keys, merged back into argument order.
+void TMGet(CommandCall& call) {
+  auto by_shard = std::make_shared<std::vector<std::vector<uint32_t>>>(call.KeyPositionsByShard());
+  auto values = std::make_shared<std::vector<std::unique_ptr<std::string>>>(call.args().size());
+  std::vector<ShardId> shards;
+  for (ShardId s = 0; s < by_shard->size(); ++s) {
+    if (!(*by_shard)[s].empty()) shards.push_back(s);
+  }
+  const protocol::CommandArgs* args = &call.args();
+  call.RunOnShards(
+      shards,
+      [by_shard, values, args](OpContext& ctx) {
+        for (uint32_t pos : (*by_shard)[ctx.shard_id()]) {
+          storage::Entry* e = ctx.db().FindLive((*args)[pos], ctx.now_ms());
+          if (e) (*values)[pos] = std::make_unique<std::string>(e->StringCopy());
+        }
+      },
+      [values](CommandCall& c) {
+        c.reply().Array(values->size() - 1);
+        for (size_t i = 1; i < values->size(); ++i) {
+          if ((*values)[i]) {
+            c.reply().Bulk(*(*values)[i]);
+          } else {
+            c.reply().Null();
+          }
+        }
+      });
+}
+
+void TDbSize(CommandCall& call) {
+  auto sizes = std::make_shared<std::vector<size_t>>(call.shard_count());
+  call.RunOnAllShards([sizes](OpContext& ctx) { (*sizes)[ctx.shard_id()] = ctx.db().size(); },
+                      [sizes](CommandCall& c) {
+                        size_t total = 0;
+                        for (size_t s : *sizes) total += s;
+                        c.reply().Integer(static_cast<int64_t>(total));
+                      });
+}
+
+// Two dependent steps (take from src's shard, then put on dst's shard): later pipelined
+// commands must not overtake the second step.
+void TMove(CommandCall& call) {
+  auto taken = std::make_shared<storage::DetachedEntry>();
+  std::string src(call.args()[1]);
+  std::string dst(call.args()[2]);
+  call.RunOnShard(
+      call.ShardOf(src),
+      [taken, src](OpContext& ctx) {
+        storage::Entry* e = ctx.db().FindLive(src, ctx.now_ms());
+        if (e) *taken = ctx.db().Extract(e);
+      },
+      [taken, dst](CommandCall& c) {
+        if (!*taken) {
+          c.reply().Integer(0);
+          return;
+        }
+        c.RunOnShard(
+            c.ShardOf(dst),
+            [taken, dst](OpContext& ctx) {
+              ctx.db().EraseKey(dst);
+              ctx.db().InsertAs(std::move(*taken), dst);
+            },
+            [](CommandCall& c2) { c2.reply().Integer(1); });
+      });
+}
+
+void RegisterTestCommands(CommandRegistry& r) {
+  auto add = [&r](std::string name, int arity, int first, int last, ShardFn on_shard,
+                  CoordinatorFn coord) {
+    CommandSpec s;
+    s.name = std::move(name);
+    s.arity = arity;
+    s.first_key = first;
+    s.last_key = last;
+    s.key_step = first > 0 ? 1 : 0;
+    s.on_shard = on_shard;
+    s.on_coordinator = std::move(coord);
+    r.Add(std::move(s));
+  };
+  add("tset", -3, 1, 1, TSet, nullptr);
+  add("tget", 2, 1, 1, TGet, nullptr);
+  add("twhere", 2, 1, 1, TWhere, nullptr);
+  add("tmget", -2, 1, -1, nullptr, TMGet);
+  add("tdbsize", 1, 0, 0, nullptr, TDbSize);
+  add("tmove", 3, 1, 2, nullptr, TMove);
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  testing::TestServer server_{2, RegisterTestCommands};
+};
+
+TEST_F(EngineTest, KeysRunOnTheShardTheirSlotMapsTo) {
+  auto client = server_.Connect(0);
+  for (int i = 0; i < 50; ++i) {
+    std::string key = "k" + std::to_string(i);
+    RespValue v = client->Call({"twhere", key});
+    EXPECT_EQ(v.integer, KeyToShard(key, 2)) << key;
+  }
+  // Hash tags co-locate keys.
+  EXPECT_EQ(client->Call({"twhere", "{user:42}:cart"}).integer,
+            client->Call({"twhere", "{user:42}:profile"}).integer);
+}
+
+TEST_F(EngineTest, PipelineAcrossShardsKeepsRequestOrder) {
+  auto client = server_.Connect(1);
+  std::vector<std::vector<std::string>> cmds;
+  for (int i = 0; i < 2000; ++i) {
+    std::string key = "key" + std::to_string(i % 97);
+    cmds.push_back({"tset", key, std::to_string(i)});
+    cmds.push_back({"tget", key});
+  }
+  std::vector<RespValue> replies = client->Pipeline(cmds);
+  ASSERT_EQ(replies.size(), cmds.size());
+  for (size_t i = 0; i < cmds.size(); i += 2) {
+    EXPECT_EQ(replies[i].str, "OK");
+    EXPECT_EQ(replies[i + 1].str, cmds[i][2]) << "reply " << i + 1;
+  }
+}
+
+TEST_F(EngineTest, FanOutMergesInArgumentOrder) {
+  auto client = server_.Connect(0);
+  std::string a = server_.KeyOnShard(0, "a");
+  std::string b = server_.KeyOnShard(1, "b");
+  client->Call({"tset", a, "va"});
+  client->Call({"tset", b, "vb"});
+  RespValue v = client->Call({"tmget", b, "missing", a, b});
+  ASSERT_EQ(v.elems.size(), 4u);
+  EXPECT_EQ(v.elems[0].str, "vb");
+  EXPECT_EQ(v.elems[1].type, RespValue::Type::kNull);
+  EXPECT_EQ(v.elems[2].str, "va");
+  EXPECT_EQ(v.elems[3].str, "vb");
+  EXPECT_EQ(client->Call({"tdbsize"}).integer, 2);
+}
+
+TEST_F(EngineTest, LaterCommandsWaitForAMultiStepCommand) {
+  auto client = server_.Connect(0);
+  std::string src = server_.KeyOnShard(0, "src");
+  std::string dst = server_.KeyOnShard(1, "dst");
+  for (int round = 0; round < 50; ++round) {
+    std::string value = "v" + std::to_string(round);
+    std::vector<RespValue> r = client->Pipeline(
+        {{"tset", src, value}, {"tmove", src, dst}, {"tget", dst}, {"tget", src}});
+    ASSERT_EQ(r[1].integer, 1);
+    EXPECT_EQ(r[2].str, value) << "round " << round;
+    EXPECT_EQ(r[3].type, RespValue::Type::kNull);
+  }
+}
+
+TEST_F(EngineTest, ExpiredKeysVanishLazilyAndActively) {
+  auto client = server_.Connect(0);
+  std::string lazy = server_.KeyOnShard(1, "lazy");
+  client->Call({"tset", lazy, "v", "1000"});
+  for (int i = 0; i < 20; ++i) client->Call({"tset", "active" + std::to_string(i), "v", "500"});
+  client->Call({"tset", "forever", "v"});
+  EXPECT_EQ(client->Call({"tget", lazy}).str, "v");
+  server_.clock().AdvanceMs(1001);
+  EXPECT_EQ(client->Call({"tget", lazy}).type, RespValue::Type::kNull);
+  // The active cycle runs every 100 ms of real time and reads the manual clock: poll for it.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int64_t size = -1;
+  while (std::chrono::steady_clock::now() < deadline) {
+    size = client->Call({"tdbsize"}).integer;
+    if (size == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(size, 1);
+}
+
+}  // namespace
+}  // namespace tessera::engine
