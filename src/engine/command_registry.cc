@@ -55,6 +55,13 @@ void CommandRegistry::Add(CommandSpec spec) {
   Finalize(spec);
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
   const CommandSpec* ptr = owned.get();
+  // Ids are assigned once the spec has its final address (subcommands live inside it).
+  owned->id = static_cast<uint32_t>(by_id_.size());
+  by_id_.push_back(ptr);
+  for (CommandSpec& sub : owned->subcommands) {
+    sub.id = static_cast<uint32_t>(by_id_.size());
+    by_id_.push_back(&sub);
+  }
   by_name_[ptr->name] = ptr;
   order_.push_back(ptr);
   specs_.push_back(std::move(owned));

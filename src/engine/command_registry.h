@@ -22,10 +22,13 @@ class CommandRegistry {
   const CommandSpec* FindSub(const CommandSpec& parent, std::string_view sub) const;
   // All top-level commands, in registration order.
   const std::vector<const CommandSpec*>& all() const { return order_; }
+  // Every command and subcommand, indexed by CommandSpec::id.
+  const std::vector<const CommandSpec*>& by_id() const { return by_id_; }
 
  private:
   std::vector<std::unique_ptr<CommandSpec>> specs_;
   std::vector<const CommandSpec*> order_;
+  std::vector<const CommandSpec*> by_id_;
   struct NameHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

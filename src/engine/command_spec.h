@@ -83,6 +83,7 @@ struct CommandSpec {
   std::vector<CommandSpec> subcommands;
 
   uint32_t flag_bits = 0;  // computed from `flags` at registration
+  uint32_t id = 0;         // dense index over every command and subcommand, for statistics
 
   bool Has(CommandFlag f) const { return (flag_bits & f) != 0; }
   // True when argc satisfies the arity.

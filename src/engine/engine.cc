@@ -36,7 +36,7 @@ struct Engine::LoopState {
   // outboxes[d]: work bound for shard d, posted once per loop iteration.
   std::vector<std::unique_ptr<HopBatch>> outboxes;
   std::vector<ShardId> nonempty;
-  std::unordered_map<std::string, CommandStats> stats;
+  std::vector<CommandStats> stats;
   std::string discard_buffer;
   std::unique_ptr<runtime::Timer> expiry_timer;
 };
@@ -49,6 +49,7 @@ Engine::Engine(std::vector<runtime::Loop*> loops, const CommandRegistry* registr
     state->shard = std::make_unique<Shard>(static_cast<ShardId>(i),
                                            static_cast<uint32_t>(loops_.size()), databases);
     state->outboxes.resize(loops_.size());
+    state->stats.resize(registry_->by_id().size());
     loops_state_.push_back(std::move(state));
   }
 }
@@ -104,7 +105,7 @@ ShardId Engine::LocalShard() const {
 
 Shard& Engine::shard(ShardId id) { return *loops_state_[id]->shard; }
 
-std::unordered_map<std::string, CommandStats>& Engine::local_command_stats() {
+std::vector<CommandStats>& Engine::local_command_stats() {
   return loops_state_[LocalShard()]->stats;
 }
 
@@ -175,7 +176,7 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
     }
     spec = sub;
   }
-  CommandStats& stats = state.stats[spec->name];
+  CommandStats& stats = state.stats[spec->id];
   if (!spec->ArityOk(args.size())) {
     ++stats.rejected_calls;
     reject("ERR wrong number of arguments for '" + spec->name + "' command");

@@ -65,8 +65,9 @@ class Engine final : public net::CommandSink {
   // Only on loop `id`'s own thread. Set by the server before the loops start.
   void SetLoopNets(std::vector<net::LoopNet*> nets) { nets_ = std::move(nets); }
   net::LoopNet* loop_net(ShardId id) { return id < nets_.size() ? nets_[id] : nullptr; }
-  // This loop's command statistics (read by INFO commandstats through a fan-out).
-  std::unordered_map<std::string, CommandStats>& local_command_stats();
+  // This loop's command statistics, indexed by CommandSpec::id (read by INFO commandstats
+  // through a fan-out).
+  std::vector<CommandStats>& local_command_stats();
 
   // Arms each loop's active-expiry tick, 1000/hz ms apart (hz read at every tick, so CONFIG SET
   // hz applies at once). Each tick removes expired keys within a time budget.

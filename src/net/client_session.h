@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "protocol/reply_builder.h"
 
@@ -27,7 +28,7 @@ struct ClientSession {
   bool close_after_reply = false;  // QUIT, protocol errors, CLIENT KILL
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
-  std::string last_command;  // for CLIENT LIST "cmd="
+  std::string_view last_command;  // for CLIENT LIST "cmd="; names live as long as the server
   std::string addr;          // "ip:port" of the peer
   std::string laddr;         // "ip:port" of our side
   int fd = -1;

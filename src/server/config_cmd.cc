@@ -54,7 +54,9 @@ void ConfigSet(Server& server, engine::CommandCall& call) {
 
 void ConfigResetStat(engine::CommandCall& call) {
   engine::Engine* engine = &call.engine();
-  call.RunOnAllShards([engine](engine::OpContext&) { engine->local_command_stats().clear(); },
+  call.RunOnAllShards([engine](engine::OpContext&) { 
+    for (auto& s : engine->local_command_stats()) s = engine::CommandStats{};
+   },
                       [](engine::CommandCall& c) { c.reply().Ok(); });
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -25,7 +26,7 @@ namespace {
 
 struct LoopInfo {
   engine::ShardStats shard;
-  std::unordered_map<std::string, engine::CommandStats> commands;
+  std::vector<engine::CommandStats> commands;
 };
 
 const std::vector<std::string> kDefaultSections = {
@@ -62,10 +63,13 @@ std::string Render(Server& server, const std::set<std::string>& sections,
                    const std::vector<LoopInfo>& loops, int64_t now_ms) {
   engine::ShardStats total;
   std::map<std::string, engine::CommandStats> commands;
+  const auto& specs = server.engine().registry().by_id();
   for (const LoopInfo& l : loops) {
     total.Add(l.shard);
-    for (auto& [name, s] : l.commands) {
-      engine::CommandStats& t = commands[name];
+    for (size_t id = 0; id < l.commands.size(); ++id) {
+      const engine::CommandStats& s = l.commands[id];
+      if (s.calls == 0 && s.rejected_calls == 0) continue;
+      engine::CommandStats& t = commands[specs[id]->name];
       t.calls += s.calls;
       t.usec += s.usec;
       t.rejected_calls += s.rejected_calls;
