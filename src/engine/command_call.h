@@ -29,6 +29,9 @@ namespace tessera::engine {
 class Engine;
 class OpContext;
 
+// Positions in `args` of the keys of a `spec` command (keys_fn, else first/last/step).
+std::vector<uint32_t> KeyPositions(const CommandSpec& spec, const protocol::CommandArgs& args);
+
 class CommandCall {
  public:
   using ShardStep = std::function<void(OpContext& ctx)>;

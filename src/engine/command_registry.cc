@@ -17,10 +17,12 @@ struct FlagName {
   CommandFlag bit;
 };
 constexpr FlagName kFlagNames[] = {
-    {"write", kCmdWrite},     {"readonly", kCmdReadOnly}, {"denyoom", kCmdDenyOom},
-    {"admin", kCmdAdmin},     {"pubsub", kCmdPubSub},     {"noscript", kCmdNoScript},
-    {"blocking", kCmdBlocking}, {"loading", kCmdLoading}, {"stale", kCmdStale},
-    {"fast", kCmdFast},       {"no_auth", kCmdNoAuth},    {"no_multi", kCmdNoMulti},
+    {"write", kCmdWrite},          {"readonly", kCmdReadOnly},
+    {"denyoom", kCmdDenyOom},      {"admin", kCmdAdmin},
+    {"pubsub", kCmdPubSub},        {"noscript", kCmdNoScript},
+    {"blocking", kCmdBlocking},    {"loading", kCmdLoading},
+    {"stale", kCmdStale},          {"fast", kCmdFast},
+    {"no_auth", kCmdNoAuth},       {"no_multi", kCmdNoMulti},
     {"allow_busy", kCmdAllowBusy},
 };
 
@@ -77,8 +79,7 @@ const CommandSpec* CommandRegistry::Find(std::string_view name) const {
   return it == by_name_.end() ? nullptr : it->second;
 }
 
-const CommandSpec* CommandRegistry::FindSub(const CommandSpec& parent,
-                                            std::string_view sub) const {
+const CommandSpec* CommandRegistry::FindSub(const CommandSpec& parent, std::string_view sub) const {
   std::string full = parent.name + "|" + Lower(sub);
   for (const CommandSpec& s : parent.subcommands) {
     if (s.name == full) return &s;

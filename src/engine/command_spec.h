@@ -23,6 +23,17 @@ namespace tessera::engine {
 class OpContext;
 class CommandCall;
 
+// Positions of the keys of a command whose keys move with its arguments (ZUNIONSTORE's
+// numkeys, SORT ... STORE): used for routing, locking and COMMAND GETKEYS.
+using KeysFn = std::vector<uint32_t> (*)(const protocol::CommandArgs& args);
+
+// What a coordinator command locks before it runs, so that it is atomic across shards.
+enum class LockScope : uint8_t {
+  kKeys,       // its keys: exclusive for write commands, shared otherwise (none if keyless)
+  kAllShards,  // whole shards (FLUSHDB, KEYS, DBSIZE, SCAN...): exclusive if write, else shared
+  kNone,       // nothing (connection and server commands that touch no keys)
+};
+
 using ShardFn = void (*)(OpContext& ctx, const protocol::CommandArgs& args,
                          protocol::ReplyBuilder& reply);
 // A std::function so layers above the engine (server: INFO, CONFIG) can bind their own state.
@@ -54,16 +65,16 @@ struct KeySpec {
   std::string begin_keyword;    // kKeyword: e.g. "STREAMS"
   int begin_keyword_start = 1;  // kKeyword: where to start looking (negative: from the end)
   enum class Find : uint8_t { kRange, kKeynum } find = Find::kRange;
-  int last_key = 0;  // kRange: relative to the first key; -1 = last argument
-  int key_step = 1;  // kRange and kKeynum
-  int limit = 0;     // kRange
+  int last_key = 0;      // kRange: relative to the first key; -1 = last argument
+  int key_step = 1;      // kRange and kKeynum
+  int limit = 0;         // kRange
   int keynum_index = 0;  // kKeynum: where the count is, relative to begin
   int first_key = 1;     // kKeynum: first key relative to begin
 };
 
 struct CommandSpec {
-  std::string name;  // lower case; subcommands are "container|sub", e.g. "client|list"
-  int arity = 0;     // Redis convention: n = exactly n arguments, -n = at least n
+  std::string name;            // lower case; subcommands are "container|sub", e.g. "client|list"
+  int arity = 0;               // Redis convention: n = exactly n arguments, -n = at least n
   std::string flags;           // Redis's flag names, space separated: "write denyoom fast"
   std::string acl_categories;  // "@write @string @fast"
   int first_key = 0;
@@ -77,6 +88,9 @@ struct CommandSpec {
   std::string since;  // "1.0.0"
   std::string summary;
   std::string complexity;
+
+  KeysFn keys_fn = nullptr;  // set for commands with movable keys
+  LockScope lock_scope = LockScope::kKeys;
 
   ShardFn on_shard = nullptr;
   CoordinatorFn on_coordinator = nullptr;

@@ -16,6 +16,55 @@ CoordinatedCall::CoordinatedCall(Engine* engine, const CommandSpec* spec,
 
 CoordinatedCall::~CoordinatedCall() { client_->Unref(); }
 
+std::vector<std::pair<ShardId, LockSet>> CoordinatedCall::BuildLockPlan() const {
+  std::vector<std::pair<ShardId, LockSet>> plan;
+  if (spec_->lock_scope == LockScope::kNone) return plan;
+  LockMode mode = spec_->Has(kCmdWrite) ? LockMode::kExclusive : LockMode::kShared;
+  if (spec_->lock_scope == LockScope::kAllShards) {
+    for (uint32_t s = 0; s < shard_count(); ++s) {
+      LockSet set;
+      set.shard_wide = true;
+      set.shard_mode = mode;
+      plan.emplace_back(static_cast<ShardId>(s), std::move(set));
+    }
+    return plan;
+  }
+  std::vector<std::vector<uint32_t>> by_shard = KeyPositionsByShard();
+  for (uint32_t s = 0; s < by_shard.size(); ++s) {
+    if (by_shard[s].empty()) continue;
+    LockSet set;
+    for (uint32_t pos : by_shard[s]) set.keys.push_back({db(), std::string(args_[pos]), mode});
+    plan.emplace_back(static_cast<ShardId>(s), std::move(set));
+  }
+  return plan;
+}
+
+void CoordinatedCall::Begin() {
+  plan_ = BuildLockPlan();
+  if (plan_.empty()) {
+    Start();
+    return;
+  }
+  // Waiting for locks is asynchronous: hold this reply's place and the client's later commands.
+  slot_ = client_->ReserveReply();
+  client_->set_barrier(true);
+  AcquireNext();
+}
+
+void CoordinatedCall::AcquireNext() {
+  if (acquired_ == plan_.size()) {
+    Start();
+    return;
+  }
+  const auto& [shard, set] = plan_[acquired_];
+  engine_->RequestLock(shard, this, set);
+}
+
+void CoordinatedCall::LockGranted() {
+  ++acquired_;
+  AcquireNext();
+}
+
 void CoordinatedCall::Start() {
   ++depth_;
   spec_->on_coordinator(*this);
@@ -30,8 +79,7 @@ void CoordinatedCall::Start() {
   MaybeFinish();
 }
 
-void CoordinatedCall::RunOnShards(std::vector<ShardId> shards, ShardStep step,
-                                  Continuation then) {
+void CoordinatedCall::RunOnShards(std::vector<ShardId> shards, ShardStep step, Continuation then) {
   step_ = std::move(step);
   then_ = std::move(then);
   pending_ = shards.size();
@@ -78,8 +126,11 @@ void CoordinatedCall::MaybeFinish() {
   }
   net::Client* client = client_;
   Engine* engine = engine_;
+  std::vector<std::pair<ShardId, LockSet>> plan = std::move(plan_);
   client->Ref();
   delete this;
+  ShardId origin = static_cast<ShardId>(client->loop_index());
+  for (auto& [shard, set] : plan) engine->ReleaseLock(origin, shard, std::move(set));
   if (was_async) engine->CallFinished(*client);
   client->Unref();
 }

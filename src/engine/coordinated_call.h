@@ -6,6 +6,7 @@
 #include <string>
 
 #include "src/engine/command_call.h"
+#include "src/engine/lock_table.h"
 #include "src/net/client.h"
 
 namespace tessera::engine {
@@ -18,14 +19,21 @@ class CoordinatedCall final : public CommandCall {
 
   void RunOnShards(std::vector<ShardId> shards, ShardStep step, Continuation then) override;
 
-  // Runs the handler; afterwards the call either finished or waits for steps.
-  void Start();
+  // Locks what the command needs (shard by shard, in ascending shard order, so two
+  // transactions can never wait for each other in a cycle), then runs the handler.
+  void Begin();
+  // The lock requested on the next shard of the plan was granted (on the coordinator's loop).
+  void LockGranted();
   // A step finished on `shard` (called on the coordinator's loop).
   void StepDone();
   const ShardStep& step() const { return step_; }
   net::Client& client() override { return *client_; }
 
  private:
+  std::vector<std::pair<ShardId, LockSet>> BuildLockPlan() const;
+  void AcquireNext();
+  // Runs the handler; afterwards the call either finished or waits for steps.
+  void Start();
   void MaybeFinish();
 
   net::Client* client_;
@@ -34,6 +42,8 @@ class CoordinatedCall final : public CommandCall {
   ShardStep step_;
   Continuation then_;
   size_t pending_ = 0;
+  std::vector<std::pair<ShardId, LockSet>> plan_;  // what this call locks, by shard
+  size_t acquired_ = 0;
   int depth_ = 0;  // > 0 while the handler or a continuation is on the stack
   bool discard_;
 };

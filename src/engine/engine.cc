@@ -1,6 +1,7 @@
 #include "src/engine/engine.h"
 
 #include <algorithm>
+#include <deque>
 #include <variant>
 
 #include "src/engine/coordinated_call.h"
@@ -20,15 +21,34 @@ struct Engine::CommandHop {
   protocol::RespVersion resp;
   bool discard;
   std::string reply;
+  bool deferred = false;  // moved to the shard's wait queue; its reply travels separately
 };
 
 struct Engine::StepHop {
   CoordinatedCall* call;
 };
 
+struct Engine::LockHop {
+  CoordinatedCall* call;
+  LockSet set;
+  bool granted = false;
+  bool deferred = false;
+};
+
+struct Engine::UnlockHop {
+  LockSet set;
+};
+
 struct Engine::HopBatch {
   ShardId origin = 0;
-  std::vector<std::variant<CommandHop, StepHop>> items;
+  std::vector<std::variant<CommandHop, StepHop, LockHop, UnlockHop>> items;
+};
+
+// Work that reached a shard while locks it needs were held (or while earlier work waited):
+// it runs, in arrival order, as transactions release their locks.
+struct Engine::Waiting {
+  ShardId origin;
+  std::variant<CommandHop, LockHop> item;
 };
 
 struct Engine::LoopState {
@@ -39,6 +59,7 @@ struct Engine::LoopState {
   std::vector<CommandStats> stats;
   std::string discard_buffer;
   std::unique_ptr<runtime::Timer> expiry_timer;
+  std::deque<Waiting> waiting;
 };
 
 Engine::Engine(std::vector<runtime::Loop*> loops, const CommandRegistry* registry,
@@ -153,8 +174,8 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
   net::ClientSession& session = client.session();
   LoopState& state = *loops_state_[client.loop_index()];
 
-  bool discard = session.reply_mode == net::ReplyMode::kOff ||
-                 session.reply_mode == net::ReplyMode::kSkipThis;
+  bool discard =
+      session.reply_mode == net::ReplyMode::kOff || session.reply_mode == net::ReplyMode::kSkipThis;
   if (session.reply_mode == net::ReplyMode::kSkipThis) session.reply_mode = net::ReplyMode::kOn;
   auto reject = [&](std::string_view message) {
     std::string* out = discard ? &state.discard_buffer : client.SyncReplyBuffer();
@@ -200,18 +221,13 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
       dest = KeyToShard(args[spec->first_key], shard_count());
     }
     if (dest == client.loop_index()) {
-      RunInline(client, *spec, args, discard);
+      RunInline(client, *spec, std::move(args), discard);
     } else {
       net::ReplySlot* slot = client.ReserveReply();
       client.Ref();
-      auto& box = state.outboxes[dest];
-      if (!box) {
-        box = std::make_unique<HopBatch>();
-        box->origin = static_cast<ShardId>(client.loop_index());
-      }
-      if (box->items.empty()) state.nonempty.push_back(dest);
-      box->items.emplace_back(CommandHop{&client, slot, spec, std::move(args), session.db,
-                                         session.resp, discard, {}});
+      Outbox(state, dest)
+          .items.emplace_back(CommandHop{
+              &client, slot, spec, std::move(args), session.db, session.resp, discard, {}, false});
     }
   }
   if (session.reply_mode == net::ReplyMode::kSkipNext) {
@@ -219,74 +235,183 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
   }
 }
 
-void Engine::RunInline(net::Client& client, const CommandSpec& spec,
-                       const protocol::CommandArgs& args, bool discard) {
+void Engine::RunInline(net::Client& client, const CommandSpec& spec, protocol::CommandArgs&& args,
+                       bool discard) {
   LoopState& state = *loops_state_[client.loop_index()];
   Shard& shard = *state.shard;
+  net::ClientSession& session = client.session();
+  if (!shard.locks().empty() || !state.waiting.empty()) {
+    // Slow path: a transaction holds locks here. Wait if they cover this command's keys.
+    CommandHop hop{&client, nullptr, &spec, std::move(args), session.db, session.resp,
+                   discard, {},      false};
+    if (!MayRunNow(state, hop)) {
+      hop.slot = client.ReserveReply();
+      client.Ref();
+      state.waiting.push_back(Waiting{static_cast<ShardId>(client.loop_index()), std::move(hop)});
+      return;
+    }
+    args = std::move(hop.args);
+  }
   std::string* out = discard ? &state.discard_buffer : client.SyncReplyBuffer();
-  protocol::ReplyBuilder reply(out, client.session().resp);
-  OpContext ctx(shard, client.session().db, client.session().resp, clock_->NowMs());
+  protocol::ReplyBuilder reply(out, session.resp);
+  OpContext ctx(shard, session.db, session.resp, clock_->NowMs());
   spec.on_shard(ctx, args, reply);
   AfterOp(shard);
   state.discard_buffer.clear();
 }
 
+void Engine::RunHop(Shard& shard, CommandHop& hop, int64_t now_ms) {
+  protocol::ReplyBuilder reply(&hop.reply, hop.resp);
+  OpContext ctx(shard, hop.db, hop.resp, now_ms);
+  hop.spec->on_shard(ctx, hop.args, reply);
+  AfterOp(shard);
+  if (hop.discard) hop.reply.clear();
+}
+
+namespace {
+
+bool KeysFree(LockTable& locks, const CommandSpec& spec, const protocol::CommandArgs& args,
+              int db) {
+  if (locks.empty()) return true;
+  LockMode mode = spec.Has(kCmdWrite) ? LockMode::kExclusive : LockMode::kShared;
+  for (uint32_t pos : KeyPositions(spec, args)) {
+    if (!locks.CanAccess(db, args[pos], mode)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Engine::MayRunNow(LoopState& state, const CommandHop& hop) {
+  // Strict arrival order while anything waits: a later command must not overtake an earlier
+  // one of the same client on the same key.
+  return state.waiting.empty() && KeysFree(state.shard->locks(), *hop.spec, hop.args, hop.db);
+}
+
 void Engine::RunCoordinator(net::Client& client, const CommandSpec& spec,
                             protocol::CommandArgs&& args, bool discard) {
-  auto* call = new CoordinatedCall(this, &spec, std::move(args), &client, clock_->NowMs(),
-                                   discard);
-  call->Start();
+  auto* call = new CoordinatedCall(this, &spec, std::move(args), &client, clock_->NowMs(), discard);
+  call->Begin();
+}
+
+Engine::HopBatch& Engine::Outbox(LoopState& origin, ShardId dest) {
+  auto& box = origin.outboxes[dest];
+  if (!box) {
+    box = std::make_unique<HopBatch>();
+    box->origin = origin.shard->id();
+  }
+  if (box->items.empty()) origin.nonempty.push_back(dest);
+  return *box;
 }
 
 void Engine::EnqueueStep(ShardId dest, CoordinatedCall* call) {
-  LoopState& state = *loops_state_[call->client().loop_index()];
-  auto& box = state.outboxes[dest];
-  if (!box) {
-    box = std::make_unique<HopBatch>();
-    box->origin = static_cast<ShardId>(call->client().loop_index());
+  Outbox(*loops_state_[call->client().loop_index()], dest).items.emplace_back(StepHop{call});
+}
+
+void Engine::RequestLock(ShardId dest, CoordinatedCall* call, LockSet set) {
+  ShardId origin = static_cast<ShardId>(call->client().loop_index());
+  if (dest != origin) {
+    Outbox(*loops_state_[origin], dest).items.emplace_back(LockHop{call, std::move(set)});
+    return;
   }
-  if (box->items.empty()) state.nonempty.push_back(dest);
-  box->items.emplace_back(StepHop{call});
+  LoopState& state = *loops_state_[dest];
+  if (state.waiting.empty() && state.shard->locks().CanLock(set)) {
+    state.shard->locks().Lock(set);
+    call->LockGranted();
+  } else {
+    state.waiting.push_back(Waiting{origin, LockHop{call, std::move(set)}});
+  }
+}
+
+void Engine::ReleaseLock(ShardId origin, ShardId dest, LockSet set) {
+  if (dest != origin) {
+    Outbox(*loops_state_[origin], dest).items.emplace_back(UnlockHop{std::move(set)});
+    return;
+  }
+  LoopState& state = *loops_state_[dest];
+  state.shard->locks().Unlock(set);
+  DrainWaiting(state);
+}
+
+void Engine::DrainWaiting(LoopState& state) {
+  Shard& shard = *state.shard;
+  int64_t now = clock_->NowMs();
+  while (!state.waiting.empty()) {
+    Waiting& w = state.waiting.front();
+    auto reply = std::make_unique<HopBatch>();
+    reply->origin = w.origin;
+    if (auto* hop = std::get_if<CommandHop>(&w.item)) {
+      if (!KeysFree(shard.locks(), *hop->spec, hop->args, hop->db)) break;
+      RunHop(shard, *hop, now);
+      reply->items.emplace_back(std::move(*hop));
+    } else {
+      LockHop& lock = std::get<LockHop>(w.item);
+      if (!shard.locks().CanLock(lock.set)) break;
+      shard.locks().Lock(lock.set);
+      lock.granted = true;
+      reply->items.emplace_back(std::move(lock));
+    }
+    ShardId origin = w.origin;
+    state.waiting.pop_front();
+    loops_[origin]->Post([this, b = std::move(reply)]() mutable { CompleteBatch(std::move(b)); });
+  }
 }
 
 void Engine::FlushOutboxes(LoopState& state) {
   for (ShardId dest : state.nonempty) {
     std::unique_ptr<HopBatch> batch = std::move(state.outboxes[dest]);
-    ShardId origin = batch->origin;
-    loops_[dest]->Post([this, origin, dest, b = std::move(batch)]() mutable {
-      ExecuteBatch(origin, dest, std::move(b));
-    });
+    loops_[dest]->Post(
+        [this, dest, b = std::move(batch)]() mutable { ExecuteBatch(dest, std::move(b)); });
   }
   state.nonempty.clear();
 }
 
-void Engine::ExecuteBatch(ShardId origin, ShardId dest, std::unique_ptr<HopBatch> batch) {
-  Shard& shard = *loops_state_[dest]->shard;
+void Engine::ExecuteBatch(ShardId dest, std::unique_ptr<HopBatch> batch) {
+  LoopState& state = *loops_state_[dest];
+  Shard& shard = *state.shard;
   int64_t now = clock_->NowMs();
   for (auto& item : batch->items) {
     if (auto* hop = std::get_if<CommandHop>(&item)) {
-      protocol::ReplyBuilder reply(&hop->reply, hop->resp);
-      OpContext ctx(shard, hop->db, hop->resp, now);
-      hop->spec->on_shard(ctx, hop->args, reply);
-      if (hop->discard) hop->reply.clear();
-    } else {
-      CoordinatedCall* call = std::get<StepHop>(item).call;
+      if (MayRunNow(state, *hop)) {
+        RunHop(shard, *hop, now);
+      } else {
+        state.waiting.push_back(Waiting{batch->origin, std::move(*hop)});
+        hop->deferred = true;
+      }
+    } else if (auto* step = std::get_if<StepHop>(&item)) {
+      // Steps belong to calls that hold their locks (or need none): they never wait.
+      CoordinatedCall* call = step->call;
       OpContext ctx(shard, call->db(), call->resp(), now);
       call->step()(ctx);
+      AfterOp(shard);
+    } else if (auto* lock = std::get_if<LockHop>(&item)) {
+      if (state.waiting.empty() && shard.locks().CanLock(lock->set)) {
+        shard.locks().Lock(lock->set);
+        lock->granted = true;
+      } else {
+        state.waiting.push_back(Waiting{batch->origin, std::move(*lock)});
+        lock->deferred = true;
+      }
+    } else {
+      shard.locks().Unlock(std::get<UnlockHop>(item).set);
+      DrainWaiting(state);
     }
-    AfterOp(shard);
   }
+  ShardId origin = batch->origin;
   loops_[origin]->Post([this, b = std::move(batch)]() mutable { CompleteBatch(std::move(b)); });
 }
 
 void Engine::CompleteBatch(std::unique_ptr<HopBatch> batch) {
   for (auto& item : batch->items) {
     if (auto* hop = std::get_if<CommandHop>(&item)) {
+      if (hop->deferred) continue;
       hop->slot->data = std::move(hop->reply);
       hop->client->CompleteReply(hop->slot);
       hop->client->Unref();
-    } else {
-      std::get<StepHop>(item).call->StepDone();
+    } else if (auto* step = std::get_if<StepHop>(&item)) {
+      step->call->StepDone();
+    } else if (auto* lock = std::get_if<LockHop>(&item)) {
+      if (lock->granted) lock->call->LockGranted();
     }
   }
 }

@@ -22,6 +22,7 @@
 
 #include "src/engine/command_registry.h"
 #include "src/engine/key_to_shard.h"
+#include "src/engine/lock_table.h"
 #include "src/engine/shard.h"
 #include "src/net/client.h"
 #include "src/net/command_sink.h"
@@ -42,8 +43,8 @@ struct CommandStats {
 
 class Engine final : public net::CommandSink {
  public:
-  Engine(std::vector<runtime::Loop*> loops, const CommandRegistry* registry,
-         runtime::Clock* clock, int databases);
+  Engine(std::vector<runtime::Loop*> loops, const CommandRegistry* registry, runtime::Clock* clock,
+         int databases);
   ~Engine() override;
 
   // Installs the per-iteration hooks (outbox flush) on every loop. Before the loops start.
@@ -84,16 +85,30 @@ class Engine final : public net::CommandSink {
   struct LoopState;
   struct CommandHop;
   struct StepHop;
+  struct LockHop;
+  struct UnlockHop;
   struct HopBatch;
+  struct Waiting;
 
   void Dispatch(net::Client& client, protocol::CommandArgs&& args);
-  void RunInline(net::Client& client, const CommandSpec& spec, const protocol::CommandArgs& args,
+  void RunInline(net::Client& client, const CommandSpec& spec, protocol::CommandArgs&& args,
                  bool discard);
   void RunCoordinator(net::Client& client, const CommandSpec& spec, protocol::CommandArgs&& args,
                       bool discard);
+  // Runs a plain command's op on `shard` and records its reply in hop->reply.
+  void RunHop(Shard& shard, CommandHop& hop, int64_t now_ms);
+  // Whether a plain command may run on `shard` now, given the shard's locks and waiters.
+  bool MayRunNow(LoopState& state, const CommandHop& hop);
+  HopBatch& Outbox(LoopState& origin, ShardId dest);
   void EnqueueStep(ShardId dest, CoordinatedCall* call);
+  // Lock phase of a coordinator call: lock set `set` on `dest`; call->LockGranted() follows on
+  // the call's loop. Local shards are tried synchronously.
+  void RequestLock(ShardId dest, CoordinatedCall* call, LockSet set);
+  void ReleaseLock(ShardId origin, ShardId dest, LockSet set);
+  // Runs what waits on `state`'s shard until the head of the queue cannot proceed.
+  void DrainWaiting(LoopState& state);
   void FlushOutboxes(LoopState& state);
-  void ExecuteBatch(ShardId origin, ShardId dest, std::unique_ptr<HopBatch> batch);
+  void ExecuteBatch(ShardId dest, std::unique_ptr<HopBatch> batch);
   void CompleteBatch(std::unique_ptr<HopBatch> batch);
   void CallFinished(net::Client& client);
   void ResumeDeferred(net::Client& client);

@@ -6,8 +6,7 @@
 
 namespace tessera::engine {
 
-Shard::Shard(ShardId id, uint32_t shard_count, int databases)
-    : id_(id), shard_count_(shard_count) {
+Shard::Shard(ShardId id, uint32_t shard_count, int databases) : id_(id), shard_count_(shard_count) {
   for (int i = 0; i < databases; ++i) {
     dbs_.push_back(std::make_unique<storage::DbTable>(i, &changes_));
   }

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "src/engine/key_to_shard.h"
+#include "src/engine/lock_table.h"
+#include "src/engine/watch_table.h"
 #include "storage/change_event.h"
 
 namespace tessera::storage {
@@ -26,6 +28,8 @@ class Shard {
   int databases() const { return static_cast<int>(dbs_.size()); }
   storage::DbTable& db(int index) { return *dbs_[index]; }
   storage::ChangeRecorder& changes() { return changes_; }
+  LockTable& locks() { return locks_; }
+  WatchTable& watches() { return watches_; }
 
   // SWAPDB on this shard's slices.
   void SwapDbs(int a, int b);
@@ -34,6 +38,8 @@ class Shard {
   ShardId id_;
   uint32_t shard_count_;
   storage::ChangeRecorder changes_;
+  LockTable locks_;
+  WatchTable watches_;
   std::vector<std::unique_ptr<storage::DbTable>> dbs_;
 };
 

@@ -2,6 +2,7 @@
 // so the machinery is tested apart from any command family.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -108,6 +109,25 @@ void TMove(CommandCall& call) {
       });
 }
 
+// Fan-out write of key/value pairs, one step per shard.
+void TMSet(CommandCall& call) {
+  auto by_shard = std::make_shared<std::vector<std::vector<uint32_t>>>(call.KeyPositionsByShard());
+  std::vector<ShardId> shards;
+  for (ShardId s = 0; s < by_shard->size(); ++s) {
+    if (!(*by_shard)[s].empty()) shards.push_back(s);
+  }
+  const protocol::CommandArgs* args = &call.args();
+  call.RunOnShards(
+      shards,
+      [by_shard, args](OpContext& ctx) {
+        for (uint32_t pos : (*by_shard)[ctx.shard_id()]) {
+          ctx.db().Upsert((*args)[pos], storage::ValueInit::String((*args)[pos + 1]), false,
+                          ctx.now_ms());
+        }
+      },
+      [](CommandCall& c) { c.reply().Ok(); });
+}
+
 void RegisterTestCommands(CommandRegistry& r) {
   auto add = [&r](std::string name, int arity, int first, int last, ShardFn on_shard,
                   CoordinatorFn coord) {
@@ -127,6 +147,16 @@ void RegisterTestCommands(CommandRegistry& r) {
   add("tmget", -2, 1, -1, nullptr, TMGet);
   add("tdbsize", 1, 0, 0, nullptr, TDbSize);
   add("tmove", 3, 1, 2, nullptr, TMove);
+  add("tmset", -3, 1, -1, nullptr, TMSet);
+  // Key steps of 2 and the write flag are what the lock plan reads.
+  for (const CommandSpec* spec : r.all()) {
+    auto* s = const_cast<CommandSpec*>(spec);
+    if (s->name == "tmset") {
+      s->key_step = 2;
+      s->flag_bits |= kCmdWrite;
+    }
+    if (s->name == "tset" || s->name == "tmove") s->flag_bits |= kCmdWrite;
+  }
 }
 
 class EngineTest : public ::testing::Test {
@@ -209,6 +239,46 @@ TEST_F(EngineTest, ExpiredKeysVanishLazilyAndActively) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   EXPECT_EQ(size, 1);
+}
+
+TEST_F(EngineTest, CrossShardWritesAreNeverSeenHalfDone) {
+  std::vector<std::string> keys;
+  for (int s = 0; s < 2; ++s) {
+    for (int i = 0; i < 4; ++i) keys.push_back(server_.KeyOnShard(s, "acct" + std::to_string(i) + ":"));
+  }
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    auto client = server_.Connect(0);
+    for (int round = 0; round < 400; ++round) {
+      std::vector<std::string> cmd = {"tmset"};
+      for (const std::string& k : keys) {
+        cmd.push_back(k);
+        cmd.push_back(std::to_string(round));
+      }
+      client->Call(cmd);
+    }
+    stop = true;
+  });
+  // Plain single-key writes on the same keys interleave with the transactions.
+  std::thread plain([&] {
+    auto client = server_.Connect(1);
+    while (!stop) client->Call({"tget", keys[0]});
+  });
+  auto reader = server_.Connect(1);
+  int checked = 0;
+  while (!stop) {
+    std::vector<std::string> cmd = {"tmget"};
+    cmd.insert(cmd.end(), keys.begin(), keys.end());
+    RespValue v = reader->Call(cmd);
+    ASSERT_EQ(v.elems.size(), keys.size());
+    for (const RespValue& e : v.elems) {
+      ASSERT_EQ(e.str, v.elems[0].str) << "an MGET saw half of an MSET";
+    }
+    ++checked;
+  }
+  writer.join();
+  plain.join();
+  EXPECT_GT(checked, 0);
 }
 
 }  // namespace

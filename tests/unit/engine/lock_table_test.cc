@@ -1,0 +1,71 @@
+#include "src/engine/lock_table.h"
+
+#include <gtest/gtest.h>
+
+namespace tessera::engine {
+namespace {
+
+LockSet Keys(std::initializer_list<std::pair<std::string, LockMode>> keys, int db = 0) {
+  LockSet set;
+  for (auto& [k, m] : keys) set.keys.push_back({db, k, m});
+  return set;
+}
+
+LockSet ShardWide(LockMode mode) {
+  LockSet set;
+  set.shard_wide = true;
+  set.shard_mode = mode;
+  return set;
+}
+
+TEST(LockTableTest, SharedLocksCoexistExclusiveLocksDoNot) {
+  LockTable t;
+  LockSet a = Keys({{"k", LockMode::kShared}});
+  LockSet b = Keys({{"k", LockMode::kShared}});
+  LockSet w = Keys({{"k", LockMode::kExclusive}});
+  ASSERT_TRUE(t.CanLock(a));
+  t.Lock(a);
+  EXPECT_TRUE(t.CanLock(b));
+  EXPECT_FALSE(t.CanLock(w));
+  EXPECT_TRUE(t.CanAccess(0, "k", LockMode::kShared));
+  EXPECT_FALSE(t.CanAccess(0, "k", LockMode::kExclusive));
+  t.Unlock(a);
+  EXPECT_TRUE(t.CanLock(w));
+  EXPECT_TRUE(t.empty());
+}
+
+TEST(LockTableTest, KeysAreScopedByDatabase) {
+  LockTable t;
+  t.Lock(Keys({{"k", LockMode::kExclusive}}, 0));
+  EXPECT_FALSE(t.CanAccess(0, "k", LockMode::kShared));
+  EXPECT_TRUE(t.CanAccess(1, "k", LockMode::kExclusive));
+}
+
+TEST(LockTableTest, ShardWideLocksConflictWithKeyLocks) {
+  LockTable t;
+  LockSet key = Keys({{"k", LockMode::kExclusive}});
+  t.Lock(key);
+  EXPECT_FALSE(t.CanLock(ShardWide(LockMode::kShared)));
+  EXPECT_FALSE(t.CanLock(ShardWide(LockMode::kExclusive)));
+  t.Unlock(key);
+  LockSet reader = ShardWide(LockMode::kShared);
+  t.Lock(reader);
+  EXPECT_TRUE(t.CanAccess(0, "other", LockMode::kShared));
+  EXPECT_FALSE(t.CanAccess(0, "other", LockMode::kExclusive));
+  EXPECT_FALSE(t.CanLock(ShardWide(LockMode::kExclusive)));
+  t.Unlock(reader);
+  EXPECT_TRUE(t.empty());
+}
+
+TEST(LockTableTest, ASetMayNameAKeyTwice) {
+  LockTable t;
+  LockSet set = Keys({{"k", LockMode::kExclusive}, {"k", LockMode::kExclusive}});
+  ASSERT_TRUE(t.CanLock(set));
+  t.Lock(set);
+  EXPECT_FALSE(t.CanAccess(0, "k", LockMode::kShared));
+  t.Unlock(set);
+  EXPECT_TRUE(t.empty());
+}
+
+}  // namespace
+}  // namespace tessera::engine
