@@ -67,6 +67,12 @@ class CommandCall {
   // then `then` on this loop. Each listed shard runs the step once.
   virtual void RunOnShards(std::vector<ShardId> shards, ShardStep step, Continuation then) = 0;
   void RunOnAllShards(ShardStep step, Continuation then);
+  // Suspends the call with nothing in flight — a blocking command waiting for data. Releases
+  // the call's locks (a blocked client must not hold up the writers it waits for). The call
+  // ends only after Unpark, which must be called on this loop, exactly once.
+  virtual void Park() = 0;
+  virtual void Unpark(Continuation then) = 0;
+
   void RunOnShard(ShardId shard, ShardStep step, Continuation then) {
     RunOnShards({shard}, std::move(step), std::move(then));
   }

@@ -104,6 +104,19 @@ void CoordinatedCall::RunOnShards(std::vector<ShardId> shards, ShardStep step, C
   }
 }
 
+void CoordinatedCall::Park() {
+  ++pending_;
+  ShardId origin = static_cast<ShardId>(client_->loop_index());
+  std::vector<std::pair<ShardId, LockSet>> plan = std::move(plan_);
+  plan_.clear();
+  for (auto& [shard, set] : plan) engine_->ReleaseLock(origin, shard, std::move(set));
+}
+
+void CoordinatedCall::Unpark(Continuation then) {
+  then_ = std::move(then);
+  StepDone();
+}
+
 void CoordinatedCall::StepDone() {
   if (--pending_ > 0) return;
   Continuation then = std::move(then_);

@@ -18,6 +18,8 @@ class CoordinatedCall final : public CommandCall {
   ~CoordinatedCall() override;
 
   void RunOnShards(std::vector<ShardId> shards, ShardStep step, Continuation then) override;
+  void Park() override;
+  void Unpark(Continuation then) override;
 
   // Locks what the command needs (shard by shard, in ascending shard order, so two
   // transactions can never wait for each other in a cycle), then runs the handler.

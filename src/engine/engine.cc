@@ -131,9 +131,20 @@ std::vector<CommandStats>& Engine::local_command_stats() {
 }
 
 void Engine::AfterOp(Shard& shard) {
-  // Keyspace notifications, WATCH and the change feed consume these; until they exist the
-  // events are only counted (ChangeRecorder::writes) and dropped here.
-  shard.changes().Clear();
+  storage::ChangeRecorder& changes = shard.changes();
+  if (changes.empty()) return;
+  const std::vector<storage::ChangeEvent>& events = changes.events();
+  if (!shard.watches().empty()) {
+    for (const storage::ChangeEvent& e : events) {
+      if (e.cls == storage::kEventKeyMiss) continue;
+      shard.watches().Touch(e.db, e.key, e.cls == storage::kEventExpired);
+    }
+  }
+  if (shard.blocking() != nullptr && !shard.blocking()->empty()) {
+    shard.blocking()->OnChanges(shard, events, clock_->NowMs());
+  }
+  // Keyspace notifications and the change feed attach here.
+  changes.Clear();
 }
 
 void Engine::OnCommand(net::Client& client, protocol::CommandArgs&& args) {

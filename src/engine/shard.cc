@@ -16,4 +16,11 @@ Shard::~Shard() = default;
 
 void Shard::SwapDbs(int a, int b) { dbs_[a]->SwapContents(*dbs_[b]); }
 
+void Shard::UpdateKeepMask() {
+  uint16_t mask = notify_mask_;
+  if (!watches_.empty()) mask = 0xffff;
+  if (blocking_ && !blocking_->empty()) mask |= blocking_->wanted_events();
+  changes_.set_keep_mask(mask);
+}
+
 }  // namespace tessera::engine

@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "src/engine/blocking.h"
 #include "src/engine/key_to_shard.h"
 #include "src/engine/lock_table.h"
 #include "src/engine/watch_table.h"
@@ -30,6 +31,18 @@ class Shard {
   storage::ChangeRecorder& changes() { return changes_; }
   LockTable& locks() { return locks_; }
   WatchTable& watches() { return watches_; }
+  // Clients blocked on this shard's keys; null until a blocking command installs one.
+  BlockingRegistry* blocking() { return blocking_.get(); }
+  void set_blocking(std::unique_ptr<BlockingRegistry> registry) { blocking_ = std::move(registry); }
+
+  // Which event classes the change recorder keeps: what WATCH, blocked clients and keyspace
+  // notifications need right now. Call after any of them changes.
+  void UpdateKeepMask();
+  void set_notify_mask(uint16_t mask) {
+    notify_mask_ = mask;
+    UpdateKeepMask();
+  }
+  uint16_t notify_mask() const { return notify_mask_; }
 
   // SWAPDB on this shard's slices.
   void SwapDbs(int a, int b);
@@ -40,6 +53,8 @@ class Shard {
   storage::ChangeRecorder changes_;
   LockTable locks_;
   WatchTable watches_;
+  std::unique_ptr<BlockingRegistry> blocking_;
+  uint16_t notify_mask_ = 0;
   std::vector<std::unique_ptr<storage::DbTable>> dbs_;
 };
 
