@@ -41,6 +41,8 @@ class CommandCall {
 
   const CommandSpec& spec() const { return *spec_; }
   const protocol::CommandArgs& args() const { return args_; }
+  // Not available to a command shipped to its shard (see ShippedCall): only commands that
+  // touch no keys (connection and server state) use the session.
   net::ClientSession& session() { return *session_; }
   // The client itself: connection-state commands (AUTH, QUIT, CLIENT KILL) act on it.
   virtual net::Client& client() = 0;
@@ -88,6 +90,17 @@ class CommandCall {
         resp_(session->resp),
         now_ms_(now_ms),
         reply_(reply_out, session->resp) {}
+  // For a call running away from its client's loop: no session, only its db and protocol.
+  CommandCall(Engine* engine, const CommandSpec* spec, protocol::CommandArgs args, int db,
+              protocol::RespVersion resp, int64_t now_ms, std::string* reply_out)
+      : engine_(engine),
+        spec_(spec),
+        args_(std::move(args)),
+        session_(nullptr),
+        db_(db),
+        resp_(resp),
+        now_ms_(now_ms),
+        reply_(reply_out, resp) {}
 
   Engine* engine_;
   const CommandSpec* spec_;

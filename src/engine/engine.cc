@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <variant>
 
 #include "src/engine/coordinated_call.h"
 #include "src/engine/op_context.h"
 #include "src/engine/shard.h"
+#include "src/engine/shipped_call.h"
 #include "src/runtime/timer.h"
 #include "storage/db_table.h"
 
@@ -222,13 +224,17 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
   ++stats.calls;
   session.last_command = spec->name;
 
-  if (spec->on_coordinator) {
+  std::optional<ShardId> single;
+  if (spec->on_coordinator && ShippedCall::Shippable(*spec)) single = SingleShard(*spec, args);
+  if (spec->on_coordinator && !single) {
     RunCoordinator(client, *spec, std::move(args), discard);
   } else {
     // Every key of an on_shard command lives on one shard (the spec's contract); the first
     // key picks it. Keyless on_shard commands run on the client's own shard.
     ShardId dest = static_cast<ShardId>(client.loop_index());
-    if (spec->first_key > 0 && static_cast<size_t>(spec->first_key) < args.size()) {
+    if (single) {
+      dest = *single;
+    } else if (spec->first_key > 0 && static_cast<size_t>(spec->first_key) < args.size()) {
       dest = KeyToShard(args[spec->first_key], shard_count());
     }
     if (dest == client.loop_index()) {
@@ -266,16 +272,36 @@ void Engine::RunInline(net::Client& client, const CommandSpec& spec, protocol::C
   std::string* out = discard ? &state.discard_buffer : client.SyncReplyBuffer();
   protocol::ReplyBuilder reply(out, session.resp);
   OpContext ctx(shard, session.db, session.resp, clock_->NowMs());
-  spec.on_shard(ctx, args, reply);
-  AfterOp(shard);
+  RunOp(ctx, spec, std::move(args), reply);
   state.discard_buffer.clear();
+}
+
+void Engine::RunOp(OpContext& ctx, const CommandSpec& spec, protocol::CommandArgs&& args,
+                   protocol::ReplyBuilder& reply) {
+  if (spec.on_shard != nullptr) {
+    spec.on_shard(ctx, args, reply);
+    AfterOp(ctx.shard());
+  } else {
+    ShippedCall call(this, &spec, std::move(args), ctx, reply.out());
+    spec.on_coordinator(call);
+  }
+}
+
+std::optional<ShardId> Engine::SingleShard(const CommandSpec& spec,
+                                           const protocol::CommandArgs& args) const {
+  std::optional<ShardId> shard;
+  for (uint32_t pos : KeyPositions(spec, args)) {
+    ShardId s = KeyToShard(args[pos], shard_count());
+    if (shard && *shard != s) return std::nullopt;
+    shard = s;
+  }
+  return shard;
 }
 
 void Engine::RunHop(Shard& shard, CommandHop& hop, int64_t now_ms) {
   protocol::ReplyBuilder reply(&hop.reply, hop.resp);
   OpContext ctx(shard, hop.db, hop.resp, now_ms);
-  hop.spec->on_shard(ctx, hop.args, reply);
-  AfterOp(shard);
+  RunOp(ctx, *hop.spec, std::move(hop.args), reply);
   if (hop.discard) hop.reply.clear();
 }
 

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,6 +34,7 @@
 namespace tessera::engine {
 
 class CoordinatedCall;
+class OpContext;
 
 struct CommandStats {
   uint64_t calls = 0;
@@ -95,6 +97,13 @@ class Engine final : public net::CommandSink {
                  bool discard);
   void RunCoordinator(net::Client& client, const CommandSpec& spec, protocol::CommandArgs&& args,
                       bool discard);
+  // Runs a one-shard command on the shard in `ctx`: its on_shard op, or its coordinator
+  // handler shipped there (ShippedCall).
+  void RunOp(OpContext& ctx, const CommandSpec& spec, protocol::CommandArgs&& args,
+             protocol::ReplyBuilder& reply);
+  // The one shard all of the command's keys live on, if there is one.
+  std::optional<ShardId> SingleShard(const CommandSpec& spec,
+                                     const protocol::CommandArgs& args) const;
   // Runs a plain command's op on `shard` and records its reply in hop->reply.
   void RunHop(Shard& shard, CommandHop& hop, int64_t now_ms);
   // Whether a plain command may run on `shard` now, given the shard's locks and waiters.
