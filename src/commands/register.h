@@ -10,6 +10,12 @@ void RegisterServerCommands(engine::CommandRegistry& registry);
 void RegisterCommandCommands(engine::CommandRegistry& registry);  // COMMAND and subcommands
 void RegisterStringCommands(engine::CommandRegistry& registry);
 void RegisterKeyCommands(engine::CommandRegistry& registry);
+void RegisterListCommands(engine::CommandRegistry& registry);
+void RegisterHashCommands(engine::CommandRegistry& registry);
+void RegisterSetCommands(engine::CommandRegistry& registry);
+void RegisterZSetCommands(engine::CommandRegistry& registry);
+void RegisterSortCommands(engine::CommandRegistry& registry);  // SORT, SORT_RO
+void RegisterMemoryCommands(engine::CommandRegistry& registry);
 
 // All of the above, in a fixed order (COMMAND LIST reports registration order).
 void RegisterAll(engine::CommandRegistry& registry);

@@ -8,6 +8,12 @@ void RegisterAll(engine::CommandRegistry& registry) {
   RegisterCommandCommands(registry);
   RegisterStringCommands(registry);
   RegisterKeyCommands(registry);
+  RegisterListCommands(registry);
+  RegisterHashCommands(registry);
+  RegisterSetCommands(registry);
+  RegisterZSetCommands(registry);
+  RegisterSortCommands(registry);
+  RegisterMemoryCommands(registry);
 }
 
 }  // namespace tessera::commands

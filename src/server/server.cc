@@ -13,6 +13,7 @@
 #include "src/commands/register.h"
 #include "src/server/admin_cmds.h"
 #include "src/server/log.h"
+#include "storage/encoding_limits.h"
 
 namespace tessera::server {
 namespace {
@@ -144,13 +145,14 @@ void Server::RegisterDirectives() {
             {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
              "allkeys-lfu", "allkeys-random", "noeviction"});
   c.AddInt("maxmemory-samples", 5, 1, 64);
-  c.AddInt("hash-max-listpack-entries", 128, 0, LONG_MAX);
-  c.AddMemory("hash-max-listpack-value", 64, 0, LONG_MAX);
-  c.AddInt("list-max-listpack-size", -2, INT_MIN, INT_MAX);
+  storage::EncodingLimits& limits = storage::GlobalEncodingLimits();
+  c.AddInt("hash-max-listpack-entries", 128, 0, LONG_MAX, &limits.hash_max_listpack_entries);
+  c.AddMemory("hash-max-listpack-value", 64, 0, LONG_MAX, &limits.hash_max_listpack_value);
+  c.AddInt("list-max-listpack-size", -2, INT_MIN, INT_MAX, &limits.list_max_listpack_size);
   c.AddInt("list-compress-depth", 0, 0, INT_MAX);
-  c.AddInt("set-max-intset-entries", 512, 0, LONG_MAX);
-  c.AddInt("zset-max-listpack-entries", 128, 0, LONG_MAX);
-  c.AddMemory("zset-max-listpack-value", 64, 0, LONG_MAX);
+  c.AddInt("set-max-intset-entries", 512, 0, LONG_MAX, &limits.set_max_intset_entries);
+  c.AddInt("zset-max-listpack-entries", 128, 0, LONG_MAX, &limits.zset_max_listpack_entries);
+  c.AddMemory("zset-max-listpack-value", 64, 0, LONG_MAX, &limits.zset_max_listpack_value);
   c.AddAlias("hash-max-ziplist-entries", "hash-max-listpack-entries");
   c.AddAlias("hash-max-ziplist-value", "hash-max-listpack-value");
   c.AddAlias("list-max-ziplist-size", "list-max-listpack-size");

@@ -1,0 +1,8 @@
+// Placeholder until the family lands (issue 3): registers nothing.
+#include "src/commands/register.h"
+
+namespace tessera::commands {
+
+void RegisterHashCommands(engine::CommandRegistry&) {}
+
+}  // namespace tessera::commands

@@ -1,0 +1,10 @@
+#include "storage/encoding_limits.h"
+
+namespace tessera::storage {
+
+EncodingLimits& GlobalEncodingLimits() {
+  static EncodingLimits limits;
+  return limits;
+}
+
+}  // namespace tessera::storage
