@@ -26,6 +26,9 @@ enum EventClass : uint16_t {
   kEventStream = 1 << 8,   // t
   kEventKeyMiss = 1 << 9,  // m
   kEventNew = 1 << 10,     // n
+  // Not a keyspace event: a whole database was emptied or swapped (FLUSHDB, FLUSHALL,
+  // SWAPDB), with an empty key. WATCH needs it; notifications never publish it.
+  kEventDbReset = 1 << 11,
 };
 
 struct ChangeEvent {
@@ -38,7 +41,7 @@ struct ChangeEvent {
 class ChangeRecorder {
  public:
   void Record(EventClass cls, const char* name, int db, std::string_view key) {
-    if (cls != kEventKeyMiss) ++writes_;
+    if (cls != kEventKeyMiss && cls != kEventDbReset) op_wrote_ = true;
     if (cls & keep_mask_) events_.push_back(ChangeEvent{cls, name, db, std::string(key)});
   }
   // Which classes are kept as events (the rest are only counted). The engine widens this when
@@ -48,13 +51,21 @@ class ChangeRecorder {
   const std::vector<ChangeEvent>& events() const { return events_; }
   bool empty() const { return events_.empty(); }
   void Clear() { events_.clear(); }
-  // Changes recorded since the counter was last reset (feeds rdb_changes_since_last_save).
-  uint64_t writes() const { return writes_; }
-  void AddWrites(uint64_t n) { writes_ += n; }
+  // Redis's dirty counter for the op that just ran, and reset: 1 if it changed anything (however
+  // many events it recorded), plus what it added explicitly (FLUSHDB adds the keys it removed).
+  // The engine calls it once per op.
+  uint64_t TakeOpDirty() {
+    uint64_t dirty = (op_wrote_ ? 1 : 0) + extra_dirty_;
+    op_wrote_ = false;
+    extra_dirty_ = 0;
+    return dirty;
+  }
+  void AddWrites(uint64_t n) { extra_dirty_ += n; }
 
  private:
   std::vector<ChangeEvent> events_;
-  uint64_t writes_ = 0;
+  bool op_wrote_ = false;
+  uint64_t extra_dirty_ = 0;
   uint16_t keep_mask_ = 0;
 };
 

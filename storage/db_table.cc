@@ -126,6 +126,7 @@ size_t DbTable::Clear() {
   const size_t n = keys_.size();
   expires_.Clear();
   keys_.Clear([](Entry* e) { Entry::Destroy(e); });
+  Notify(kEventDbReset, "flushdb", {});
   return n;
 }
 
@@ -219,6 +220,8 @@ Entry* DbTable::InsertAs(DetachedEntry detached, std::string_view key, bool reco
 void DbTable::SwapContents(DbTable& other) {
   keys_.Swap(other.keys_);
   expires_.Swap(other.expires_);
+  Notify(kEventDbReset, "swapdb", {});
+  other.Notify(kEventDbReset, "swapdb", {});
 }
 
 }  // namespace tessera::storage

@@ -116,7 +116,8 @@ class DbTable {
   // Gives a string entry the "raw" encoding so its bytes can be changed in place with
   // Entry::ResizeRawString (Redis's dbUnshareStringValue). May move the entry.
   Entry* MakeRawString(Entry* e);
-  // Removes every key (FLUSHDB); no per-key events. Returns the number removed.
+  // Removes every key (FLUSHDB); no per-key events, one kEventDbReset. Returns the number
+  // removed.
   size_t Clear();
 
   // --- Expiry.
@@ -160,7 +161,8 @@ class DbTable {
   Entry* Insert(DetachedEntry detached, bool record_new = true);
   // Same, under another key (RENAME, cross-shard RENAME/COPY).
   Entry* InsertAs(DetachedEntry detached, std::string_view key, bool record_new = true);
-  // SWAPDB: exchanges all keys, TTLs with `other`; db index, recorder and stats stay.
+  // SWAPDB: exchanges all keys, TTLs with `other`; db index, recorder and stats stay. Records
+  // kEventDbReset for both tables.
   void SwapContents(DbTable& other);
 
   // --- Maintenance.

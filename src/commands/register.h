@@ -16,6 +16,7 @@ void RegisterSetCommands(engine::CommandRegistry& registry);
 void RegisterZSetCommands(engine::CommandRegistry& registry);
 void RegisterSortCommands(engine::CommandRegistry& registry);  // SORT, SORT_RO
 void RegisterMemoryCommands(engine::CommandRegistry& registry);
+void RegisterTransactionCommands(engine::CommandRegistry& registry);
 
 // All of the above, in a fixed order (COMMAND LIST reports registration order).
 void RegisterAll(engine::CommandRegistry& registry);

@@ -14,6 +14,7 @@ void RegisterAll(engine::CommandRegistry& registry) {
   RegisterZSetCommands(registry);
   RegisterSortCommands(registry);
   RegisterMemoryCommands(registry);
+  RegisterTransactionCommands(registry);
 }
 
 }  // namespace tessera::commands

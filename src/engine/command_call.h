@@ -21,6 +21,7 @@
 #include "protocol/reply_builder.h"
 #include "src/engine/command_spec.h"
 #include "src/engine/key_to_shard.h"
+#include "src/engine/lock_table.h"
 #include "src/net/client.h"
 #include "src/net/client_session.h"
 
@@ -74,6 +75,11 @@ class CommandCall {
   // ends only after Unpark, which must be called on this loop, exactly once.
   virtual void Park() = 0;
   virtual void Unpark(Continuation then) = 0;
+
+  // Locks `plan` (shard by shard, ascending) in addition to whatever the call holds, then
+  // continues with `then`. Held until the call ends. For calls whose lock set is only known
+  // while they run (EXEC).
+  virtual void Lock(std::vector<std::pair<ShardId, LockSet>> plan, Continuation then) = 0;
 
   void RunOnShard(ShardId shard, ShardStep step, Continuation then) {
     RunOnShards({shard}, std::move(step), std::move(then));

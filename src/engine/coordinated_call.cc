@@ -53,7 +53,13 @@ void CoordinatedCall::Begin() {
 
 void CoordinatedCall::AcquireNext() {
   if (acquired_ == plan_.size()) {
-    Start();
+    if (!started_) {
+      Start();
+    } else {
+      then_ = std::move(after_lock_);
+      after_lock_ = nullptr;
+      StepDone();
+    }
     return;
   }
   const auto& [shard, set] = plan_[acquired_];
@@ -65,7 +71,17 @@ void CoordinatedCall::LockGranted() {
   AcquireNext();
 }
 
+void CoordinatedCall::Lock(std::vector<std::pair<ShardId, LockSet>> plan, Continuation then) {
+  // Locks already held were taken in ascending shard order; the new ones must not go below
+  // them, or two calls could wait for each other. Calls use Lock() only when they hold none.
+  ++pending_;
+  after_lock_ = std::move(then);
+  for (auto& entry : plan) plan_.push_back(std::move(entry));
+  AcquireNext();
+}
+
 void CoordinatedCall::Start() {
+  started_ = true;
   ++depth_;
   spec_->on_coordinator(*this);
   --depth_;

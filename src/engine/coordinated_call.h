@@ -20,6 +20,7 @@ class CoordinatedCall final : public CommandCall {
   void RunOnShards(std::vector<ShardId> shards, ShardStep step, Continuation then) override;
   void Park() override;
   void Unpark(Continuation then) override;
+  void Lock(std::vector<std::pair<ShardId, LockSet>> plan, Continuation then) override;
 
   // Locks what the command needs (shard by shard, in ascending shard order, so two
   // transactions can never wait for each other in a cycle), then runs the handler.
@@ -46,7 +47,9 @@ class CoordinatedCall final : public CommandCall {
   size_t pending_ = 0;
   std::vector<std::pair<ShardId, LockSet>> plan_;  // what this call locks, by shard
   size_t acquired_ = 0;
-  int depth_ = 0;  // > 0 while the handler or a continuation is on the stack
+  bool started_ = false;
+  Continuation after_lock_;  // Lock()'s continuation while its acquisition runs
+  int depth_ = 0;            // > 0 while the handler or a continuation is on the stack
   bool discard_;
 };
 

@@ -9,6 +9,7 @@
 #include "src/engine/op_context.h"
 #include "src/engine/shard.h"
 #include "src/engine/shipped_call.h"
+#include "src/engine/transaction.h"
 #include "src/runtime/timer.h"
 #include "storage/db_table.h"
 
@@ -67,6 +68,10 @@ struct Engine::LoopState {
 Engine::Engine(std::vector<runtime::Loop*> loops, const CommandRegistry* registry,
                runtime::Clock* clock, int databases)
     : loops_(std::move(loops)), registry_(registry), clock_(clock), databases_(databases) {
+  // Commands that act on a transaction instead of being queued in it.
+  for (const char* name : {"exec", "discard", "multi", "watch", "quit", "reset"}) {
+    if (const CommandSpec* s = registry_->Find(name)) tx_control_.push_back(s);
+  }
   for (size_t i = 0; i < loops_.size(); ++i) {
     auto state = std::make_unique<LoopState>();
     state->shard = std::make_unique<Shard>(static_cast<ShardId>(i),
@@ -134,12 +139,19 @@ std::vector<CommandStats>& Engine::local_command_stats() {
 
 void Engine::AfterOp(Shard& shard) {
   storage::ChangeRecorder& changes = shard.changes();
+  shard.add_dirty(changes.TakeOpDirty());
   if (changes.empty()) return;
   const std::vector<storage::ChangeEvent>& events = changes.events();
   if (!shard.watches().empty()) {
     for (const storage::ChangeEvent& e : events) {
       if (e.cls == storage::kEventKeyMiss) continue;
-      shard.watches().Touch(e.db, e.key, e.cls == storage::kEventExpired);
+      if (e.cls == storage::kEventDbReset) {
+        storage::DbTable& table = shard.db(e.db);
+        shard.watches().TouchDb(
+            e.db, [&table](std::string_view key) { return table.FindRaw(key) != nullptr; });
+      } else {
+        shard.watches().Touch(e.db, e.key, e.cls == storage::kEventExpired);
+      }
     }
   }
   if (shard.blocking() != nullptr && !shard.blocking()->empty()) {
@@ -157,7 +169,17 @@ void Engine::OnCommand(net::Client& client, protocol::CommandArgs&& args) {
   Dispatch(client, std::move(args));
 }
 
-void Engine::OnClientClosed(net::Client& client) { client.deferred().clear(); }
+void Engine::OnClientClosed(net::Client& client) {
+  client.deferred().clear();
+  ClearTransactionState(*this, client.session());
+}
+
+bool Engine::IsTransactionControl(const CommandSpec& spec) const {
+  for (const CommandSpec* s : tx_control_) {
+    if (s == &spec) return true;
+  }
+  return false;
+}
 
 namespace {
 
@@ -191,6 +213,8 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
       session.reply_mode == net::ReplyMode::kOff || session.reply_mode == net::ReplyMode::kSkipThis;
   if (session.reply_mode == net::ReplyMode::kSkipThis) session.reply_mode = net::ReplyMode::kOn;
   auto reject = [&](std::string_view message) {
+    // An error while queueing dooms the transaction (EXEC answers EXECABORT), as in Redis.
+    if (session.in_multi) session.multi_aborted = true;
     std::string* out = discard ? &state.discard_buffer : client.SyncReplyBuffer();
     protocol::ReplyBuilder(out, session.resp).Error(message);
     state.discard_buffer.clear();
@@ -219,6 +243,17 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
   if (!session.authenticated && !spec->Has(kCmdNoAuth)) {
     ++stats.rejected_calls;
     reject("NOAUTH Authentication required.");
+    return;
+  }
+  if (session.in_multi && !IsTransactionControl(*spec)) {
+    if (spec->Has(kCmdNoMulti)) {
+      reject("ERR Command not allowed inside a transaction");
+      return;
+    }
+    session.multi_queue.push_back(std::move(args));
+    std::string* out = discard ? &state.discard_buffer : client.SyncReplyBuffer();
+    protocol::ReplyBuilder(out, session.resp).SimpleString("QUEUED");
+    state.discard_buffer.clear();
     return;
   }
   ++stats.calls;

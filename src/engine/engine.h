@@ -93,6 +93,7 @@ class Engine final : public net::CommandSink {
   struct Waiting;
 
   void Dispatch(net::Client& client, protocol::CommandArgs&& args);
+  bool IsTransactionControl(const CommandSpec& spec) const;
   void RunInline(net::Client& client, const CommandSpec& spec, protocol::CommandArgs&& args,
                  bool discard);
   void RunCoordinator(net::Client& client, const CommandSpec& spec, protocol::CommandArgs&& args,
@@ -126,6 +127,7 @@ class Engine final : public net::CommandSink {
   std::vector<runtime::Loop*> loops_;
   std::vector<std::unique_ptr<LoopState>> loops_state_;
   std::vector<net::LoopNet*> nets_;
+  std::vector<const CommandSpec*> tx_control_;
   const CommandRegistry* registry_;
   runtime::Clock* clock_;
   int databases_;

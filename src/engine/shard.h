@@ -29,6 +29,9 @@ class Shard {
   int databases() const { return static_cast<int>(dbs_.size()); }
   storage::DbTable& db(int index) { return *dbs_[index]; }
   storage::ChangeRecorder& changes() { return changes_; }
+  // Writes since the last save (rdb_changes_since_last_save): one per op that changed data.
+  uint64_t dirty() const { return dirty_; }
+  void add_dirty(uint64_t n) { dirty_ += n; }
   LockTable& locks() { return locks_; }
   WatchTable& watches() { return watches_; }
   // Clients blocked on this shard's keys; null until a blocking command installs one.
@@ -55,6 +58,7 @@ class Shard {
   WatchTable watches_;
   std::unique_ptr<BlockingRegistry> blocking_;
   uint16_t notify_mask_ = 0;
+  uint64_t dirty_ = 0;
   std::vector<std::unique_ptr<storage::DbTable>> dbs_;
 };
 

@@ -35,7 +35,7 @@ ShardStats CollectShardStats(Shard& shard, int64_t now_ms) {
     s.keyspace_hits += t.stats().keyspace_hits;
     s.keyspace_misses += t.stats().keyspace_misses;
   }
-  s.writes = shard.changes().writes();
+  s.writes = shard.dirty();
   return s;
 }
 

@@ -38,4 +38,9 @@ void ShippedCall::Park() {
 
 void ShippedCall::Unpark(Continuation) { Park(); }
 
+void ShippedCall::Lock(std::vector<std::pair<ShardId, LockSet>>, Continuation then) {
+  // The shard's thread is exclusive for the whole shipped command: nothing to lock.
+  then(*this);
+}
+
 }  // namespace tessera::engine

@@ -26,6 +26,7 @@ class ShippedCall final : public CommandCall {
   void RunOnShards(std::vector<ShardId> shards, ShardStep step, Continuation then) override;
   void Park() override;
   void Unpark(Continuation then) override;
+  void Lock(std::vector<std::pair<ShardId, LockSet>> plan, Continuation then) override;
 
   // Whether `spec` may be shipped: keyed, non-blocking coordinator commands.
   static bool Shippable(const CommandSpec& spec);

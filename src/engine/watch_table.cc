@@ -13,13 +13,14 @@ std::string WatchTable::Id(int db, std::string_view key) {
   return id;
 }
 
-void WatchTable::Watch(uint64_t client, int db, std::string_view key, bool expired_at_watch) {
+void WatchTable::Watch(uint64_t client, int db, std::string_view key, bool expired_at_watch,
+                       bool existed) {
   std::string id = Id(db, key);
   std::vector<Watcher>& watchers = keys_[id];
   for (const Watcher& w : watchers) {
     if (w.client == client) return;  // WATCH of an already watched key is a no-op
   }
-  watchers.push_back(Watcher{client, expired_at_watch});
+  watchers.push_back(Watcher{client, expired_at_watch, existed});
   by_client_[client].push_back(std::move(id));
 }
 

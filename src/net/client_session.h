@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "protocol/command_args.h"
 #include "protocol/reply_builder.h"
 
 namespace tessera::net {
@@ -28,6 +30,15 @@ struct ClientSession {
   bool close_after_reply = false;  // QUIT, protocol errors, CLIENT KILL
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
+  // MULTI: commands are queued while in_multi; multi_aborted is set by an error while queueing
+  // (EXEC then answers EXECABORT). in_exec is true while EXEC runs the queue: blocking
+  // commands act as non-blocking then, as in Redis.
+  bool in_multi = false;
+  bool multi_aborted = false;
+  bool in_exec = false;
+  std::vector<protocol::CommandArgs> multi_queue;
+  // Shards holding this client's WATCHes (so EXEC, UNWATCH and disconnect can clear them).
+  std::vector<uint16_t> watch_shards;
   std::string_view last_command;  // for CLIENT LIST "cmd="; names live as long as the server
   std::string addr;          // "ip:port" of the peer
   std::string laddr;         // "ip:port" of our side
