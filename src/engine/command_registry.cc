@@ -70,7 +70,7 @@ void CommandRegistry::Add(CommandSpec spec) {
 }
 
 const CommandSpec* CommandRegistry::Find(std::string_view name) const {
-  char buf[64];
+  char buf[64] = {};  // zeroed: GCC 12 cannot see the loop below fills what is read
   if (name.size() >= sizeof(buf)) return nullptr;
   for (size_t i = 0; i < name.size(); ++i) {
     buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));

@@ -105,8 +105,12 @@ TEST(DbTableGrowth, ScanReturnsEveryStableKeyAcrossGrowthAndShrink) {
       for (Entry* e : out) seen.emplace(e->key());
       ++calls;
       // Between calls: grow for a while, then shrink, then grow again.
-      const int phase = (calls / 40) % 3;
-      if (phase != 1) {
+      // Churn stops after a while: a table that resizes forever could keep a scan from ever
+      // reaching its end (the guarantee is about keys, not about termination).
+      const int phase = calls > 600 ? 3 : (calls / 40) % 3;
+      if (phase == 3) {
+        // quiet: let the scan finish
+      } else if (phase != 1) {
         // Bounded, so that the scan (which must cover every bucket) can finish.
         const int adds = churn.size() < 60'000 ? static_cast<int>(rng() % 2000) : 0;
         for (int i = 0; i < adds; ++i) {
