@@ -1,0 +1,109 @@
+// Many clients at once: 1,000 connections open together, each with a request in flight at the
+// same moment, spread by the acceptor over every loop.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/server_process.h"
+
+namespace tessera::integration {
+namespace {
+
+constexpr int kConnections = 1000;
+constexpr int kThreads = 4;
+
+// Both this process and the server (which inherits the limit) need a descriptor per connection.
+bool RaiseFdLimit(rlim_t wanted) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return false;
+  if (lim.rlim_cur >= wanted) return true;
+  lim.rlim_cur = std::min(wanted, lim.rlim_max);
+  return setrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur >= wanted;
+}
+
+// Sends the queued command of every connection first and only then reads the replies, so all
+// requests are in flight together rather than one connection at a time.
+void RoundTrip(const std::vector<redisContext*>& conns, size_t begin, size_t end,
+               const std::vector<std::string>& op, std::vector<std::string>* results) {
+  for (size_t i = begin; i < end; ++i) {
+    std::string id = std::to_string(i);
+    if (op[0] == "SET") {
+      AppendCommand(conns[i], {"SET", "conn:" + id, "value-" + id});
+    } else {
+      AppendCommand(conns[i], {"GET", "conn:" + id});
+    }
+    int done = 0;
+    while (!done) {
+      if (redisBufferWrite(conns[i], &done) != REDIS_OK) break;
+    }
+  }
+  for (size_t i = begin; i < end; ++i) {
+    RedisReplyPtr r = GetReply(conns[i]);
+    if (!r) {
+      (*results)[i] = std::string("<error: ") + conns[i]->errstr + ">";
+    } else if (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING ||
+               r->type == REDIS_REPLY_ERROR) {
+      (*results)[i] = std::string(r->str, r->len);
+    } else {
+      (*results)[i] = "<reply type " + std::to_string(r->type) + ">";
+    }
+  }
+}
+
+TEST(ConnectionsTest, ThousandConcurrentClientsEachSetAndGet) {
+  if (!RaiseFdLimit(4 * kConnections)) {
+    GTEST_SKIP() << "RLIMIT_NOFILE too low for " << kConnections << " connections";
+  }
+  ServerProcess server;
+  std::string error;
+  ASSERT_TRUE(server.Start({}, &error)) << error;
+
+  std::vector<RedisContextPtr> owned;
+  std::vector<redisContext*> conns;
+  for (int i = 0; i < kConnections; ++i) {
+    owned.push_back(ConnectHiredis(server.port()));
+    ASSERT_TRUE(owned.back()) << "connection #" << i << " failed";
+    conns.push_back(owned.back().get());
+  }
+
+  // Every connection is open before any command runs; the last one accepted answers too.
+  RedisReplyPtr pong = Command(conns.back(), {"PING"});
+  ASSERT_TRUE(pong);
+  ASSERT_EQ(std::string(pong->str, pong->len), "PONG");
+
+  for (const char* op : {"SET", "GET"}) {
+    std::vector<std::string> results(kConnections);
+    std::vector<std::thread> threads;
+    size_t per = kConnections / kThreads;
+    for (int t = 0; t < kThreads; ++t) {
+      size_t begin = t * per;
+      size_t end = t == kThreads - 1 ? kConnections : begin + per;
+      threads.emplace_back(RoundTrip, std::cref(conns), begin, end, std::vector<std::string>{op},
+                           &results);
+    }
+    for (auto& t : threads) t.join();
+    for (int i = 0; i < kConnections; ++i) {
+      std::string want = std::string(op) == "SET" ? "OK" : "value-" + std::to_string(i);
+      ASSERT_EQ(results[i], want) << op << " on connection #" << i;
+    }
+  }
+
+  RedisReplyPtr size = Command(conns[0], {"DBSIZE"});
+  ASSERT_TRUE(size);
+  EXPECT_EQ(size->integer, kConnections);
+
+  // Closing all of them must leave the server healthy for the next client.
+  owned.clear();
+  conns.clear();
+  RedisContextPtr fresh = ConnectHiredis(server.port());
+  ASSERT_TRUE(fresh);
+  RedisReplyPtr r = Command(fresh.get(), {"GET", "conn:999"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(std::string(r->str, r->len), "value-999");
+}
+
+}  // namespace
+}  // namespace tessera::integration
