@@ -56,8 +56,8 @@ bool Listener::Listen(const std::vector<std::string>& addresses, int port, int b
       int err = errno;
       ::close(fd);
       if (optional) continue;
-      *error = "Could not create server TCP listening socket " + addr + ":" +
-               std::to_string(port) + ": " + std::strerror(err);
+      *error = "Could not create server TCP listening socket " + addr + ":" + std::to_string(port) +
+               ": " + std::strerror(err);
       return false;
     }
     fds_.push_back(fd);

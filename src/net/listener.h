@@ -23,8 +23,7 @@ class Listener {
   // Binds and listens on every address (IPv4 or IPv6 literal). Before the loop starts.
   // Returns false with *error set if none could be bound, or if a non-optional one failed
   // (Redis's "-" prefix marks an optional address).
-  bool Listen(const std::vector<std::string>& addresses, int port, int backlog,
-              std::string* error);
+  bool Listen(const std::vector<std::string>& addresses, int port, int backlog, std::string* error);
 
  private:
   static void OnReadable(uv_poll_t* handle, int status, int events);

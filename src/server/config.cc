@@ -34,16 +34,19 @@ bool ParseMemory(std::string_view text, int64_t* out) {
   std::string t = Lower(text);
   int64_t mul = 1;
   auto ends = [&](std::string_view suffix) {
-    return t.size() > suffix.size() && t.compare(t.size() - suffix.size(), suffix.size(),
-                                                 suffix) == 0;
+    return t.size() > suffix.size() &&
+           t.compare(t.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   struct Unit {
     std::string_view suffix;
     int64_t mul;
   };
-  static constexpr Unit kUnits[] = {{"gb", 1024LL * 1024 * 1024}, {"mb", 1024LL * 1024},
-                                    {"kb", 1024},                 {"g", 1000LL * 1000 * 1000},
-                                    {"m", 1000LL * 1000},         {"k", 1000},
+  static constexpr Unit kUnits[] = {{"gb", 1024LL * 1024 * 1024},
+                                    {"mb", 1024LL * 1024},
+                                    {"kb", 1024},
+                                    {"g", 1000LL * 1000 * 1000},
+                                    {"m", 1000LL * 1000},
+                                    {"k", 1000},
                                     {"b", 1}};
   for (const Unit& u : kUnits) {
     if (ends(u.suffix)) {
@@ -227,9 +230,10 @@ bool Config::LoadText(std::string_view text, std::string* error) {
       err = ApplyDirective(args, true);
     }
     if (!err.empty()) {
-      *error = "\n*** FATAL CONFIG FILE ERROR (Tessera) ***\nReading the configuration file, at "
-               "line " +
-               std::to_string(line_no) + "\n>>> '" + std::string(line) + "'\n" + err;
+      *error =
+          "\n*** FATAL CONFIG FILE ERROR (Tessera) ***\nReading the configuration file, at "
+          "line " +
+          std::to_string(line_no) + "\n>>> '" + std::string(line) + "'\n" + err;
       return false;
     }
     if (end == text.size()) break;
@@ -262,8 +266,7 @@ std::string Config::Set(const std::vector<std::pair<std::string, std::string>>& 
   for (size_t i = 0; i < pairs.size(); ++i) {
     Param* p = Find(pairs[i].first);
     if (p == nullptr) {
-      return "ERR Unknown option or number of arguments for CONFIG SET - '" + pairs[i].first +
-             "'";
+      return "ERR Unknown option or number of arguments for CONFIG SET - '" + pairs[i].first + "'";
     }
     auto fail = [&](const std::string& why) {
       return "ERR CONFIG SET failed (possibly related to argument '" + pairs[i].first + "') - " +

@@ -54,10 +54,11 @@ void ConfigSet(Server& server, engine::CommandCall& call) {
 
 void ConfigResetStat(engine::CommandCall& call) {
   engine::Engine* engine = &call.engine();
-  call.RunOnAllShards([engine](engine::OpContext&) { 
-    for (auto& s : engine->local_command_stats()) s = engine::CommandStats{};
-   },
-                      [](engine::CommandCall& c) { c.reply().Ok(); });
+  call.RunOnAllShards(
+      [engine](engine::OpContext&) {
+        for (auto& s : engine->local_command_stats()) s = engine::CommandStats{};
+      },
+      [](engine::CommandCall& c) { c.reply().Ok(); });
 }
 
 void ConfigHelp(engine::CommandCall& call) {
@@ -143,8 +144,9 @@ void RegisterShutdownCommand(engine::CommandRegistry& registry, Server& server) 
   spec.group = "server";
   spec.since = "1.0.0";
   spec.summary = "Synchronously save the dataset to disk and then shut down the server";
-  spec.complexity = "O(N) when saving, where N is the total number of keys in all databases "
-                    "when saving data, otherwise O(1)";
+  spec.complexity =
+      "O(N) when saving, where N is the total number of keys in all databases "
+      "when saving data, otherwise O(1)";
   spec.on_coordinator = [&server](engine::CommandCall& call) {
     // Options (NOSAVE, SAVE, NOW, FORCE, ABORT) are validated; there is nothing to save yet.
     for (size_t i = 1; i < call.args().size(); ++i) {

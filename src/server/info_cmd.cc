@@ -30,11 +30,11 @@ struct LoopInfo {
 };
 
 const std::vector<std::string> kDefaultSections = {
-    "server", "clients",     "memory",     "persistence", "stats",   "replication",
-    "cpu",    "modules",     "errorstats", "cluster",     "keyspace"};
+    "server", "clients", "memory",     "persistence", "stats",   "replication",
+    "cpu",    "modules", "errorstats", "cluster",     "keyspace"};
 const std::vector<std::string> kAllSections = {
-    "server", "clients", "memory",  "persistence", "stats",      "replication",
-    "cpu",    "modules", "commandstats", "errorstats", "cluster", "keyspace"};
+    "server", "clients", "memory",       "persistence", "stats",   "replication",
+    "cpu",    "modules", "commandstats", "errorstats",  "cluster", "keyspace"};
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -100,8 +100,9 @@ std::string Render(Server& server, const std::set<std::string>& sections,
     Field(out, "monotonic_clock", "POSIX clock_gettime");
     Field(out, "multiplexing_api", "epoll");
     Field(out, "atomicvar_api", "c11-builtin");
-    Field(out, "gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) +
-                                  "." + std::to_string(__GNUC_PATCHLEVEL__));
+    Field(out, "gcc_version",
+          std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+              std::to_string(__GNUC_PATCHLEVEL__));
     Field(out, "process_id", static_cast<uint64_t>(getpid()));
     Field(out, "process_supervised", "no");
     Field(out, "run_id", server.run_id());
@@ -150,9 +151,9 @@ std::string Render(Server& server, const std::set<std::string>& sections,
     Field(out, "maxmemory_human", BytesToHuman(maxmemory));
     Field(out, "maxmemory_policy", server.config().Value("maxmemory-policy"));
     char ratio[32];
-    std::snprintf(ratio, sizeof(ratio), "%.2f",
-                  m.allocated ? static_cast<double>(m.rss) / static_cast<double>(m.allocated)
-                              : 0.0);
+    std::snprintf(
+        ratio, sizeof(ratio), "%.2f",
+        m.allocated ? static_cast<double>(m.rss) / static_cast<double>(m.allocated) : 0.0);
     Field(out, "mem_fragmentation_ratio", ratio);
     Field(out, "mem_allocator", m.allocator);
     Field(out, "lazyfree_pending_objects", "0");

@@ -59,8 +59,7 @@ void Log(LogLevel level, std::string_view message) {
   std::lock_guard<std::mutex> lock(g_mu);
   FILE* out = g_file ? g_file : stdout;
   std::fprintf(out, "%d:M %s %c %.*s\n", static_cast<int>(getpid()), stamp,
-               kMarks[static_cast<int>(level)], static_cast<int>(message.size()),
-               message.data());
+               kMarks[static_cast<int>(level)], static_cast<int>(message.size()), message.data());
   std::fflush(out);
 }
 

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
     server.RequestShutdown();
   }).detach();
   server.Wait();
-  tessera::server::Log(tessera::server::LogLevel::kWarning, "Tessera is now ready to exit, bye bye...");
+  tessera::server::Log(tessera::server::LogLevel::kWarning,
+                       "Tessera is now ready to exit, bye bye...");
   return 0;
 }

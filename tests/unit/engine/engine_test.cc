@@ -5,8 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "src/engine/command_call.h"
@@ -213,8 +213,8 @@ TEST_F(EngineTest, LaterCommandsWaitForAMultiStepCommand) {
   std::string dst = server_.KeyOnShard(1, "dst");
   for (int round = 0; round < 50; ++round) {
     std::string value = "v" + std::to_string(round);
-    std::vector<RespValue> r = client->Pipeline(
-        {{"tset", src, value}, {"tmove", src, dst}, {"tget", dst}, {"tget", src}});
+    std::vector<RespValue> r =
+        client->Pipeline({{"tset", src, value}, {"tmove", src, dst}, {"tget", dst}, {"tget", src}});
     ASSERT_EQ(r[1].integer, 1);
     EXPECT_EQ(r[2].str, value) << "round " << round;
     EXPECT_EQ(r[3].type, RespValue::Type::kNull);
@@ -244,7 +244,8 @@ TEST_F(EngineTest, ExpiredKeysVanishLazilyAndActively) {
 TEST_F(EngineTest, CrossShardWritesAreNeverSeenHalfDone) {
   std::vector<std::string> keys;
   for (int s = 0; s < 2; ++s) {
-    for (int i = 0; i < 4; ++i) keys.push_back(server_.KeyOnShard(s, "acct" + std::to_string(i) + ":"));
+    for (int i = 0; i < 4; ++i)
+      keys.push_back(server_.KeyOnShard(s, "acct" + std::to_string(i) + ":"));
   }
   std::atomic<bool> stop{false};
   std::thread writer([&] {
