@@ -116,19 +116,8 @@ void StatusSet(ReplyBuilder& reply, const std::vector<std::string_view>& items) 
   for (std::string_view s : items) reply.SimpleString(s);
 }
 
-// Redis's free-text "notes" of a key spec (SET, GETEX, SORT, EVAL, ...). Written against any
-// KeySpec so it compiles before and after KeySpec gains its `notes` member.
-template <typename Spec>
-std::string_view KeySpecNotes(const Spec& ks) {
-  if constexpr (requires { ks.notes; }) {
-    return ks.notes;
-  } else {
-    return {};
-  }
-}
-
 void ReplyKeySpec(ReplyBuilder& reply, const KeySpec& ks) {
-  std::string_view notes = KeySpecNotes(ks);
+  std::string_view notes = ks.notes;
   reply.Map(notes.empty() ? 3 : 4);
   if (!notes.empty()) {
     reply.Bulk("notes");
@@ -140,7 +129,11 @@ void ReplyKeySpec(ReplyBuilder& reply, const KeySpec& ks) {
   reply.Bulk("begin_search");
   reply.Map(2);
   reply.Bulk("type");
-  if (ks.begin == KeySpec::Begin::kIndex) {
+  if (ks.begin == KeySpec::Begin::kUnknown) {
+    reply.Bulk("unknown");
+    reply.Bulk("spec");
+    reply.Map(0);
+  } else if (ks.begin == KeySpec::Begin::kIndex) {
     reply.Bulk("index");
     reply.Bulk("spec");
     reply.Map(1);
@@ -159,7 +152,11 @@ void ReplyKeySpec(ReplyBuilder& reply, const KeySpec& ks) {
   reply.Bulk("find_keys");
   reply.Map(2);
   reply.Bulk("type");
-  if (ks.find == KeySpec::Find::kRange) {
+  if (ks.find == KeySpec::Find::kUnknown) {
+    reply.Bulk("unknown");
+    reply.Bulk("spec");
+    reply.Map(0);
+  } else if (ks.find == KeySpec::Find::kRange) {
     reply.Bulk("range");
     reply.Bulk("spec");
     reply.Map(3);

@@ -15,6 +15,7 @@
 #include "src/engine/command_call.h"
 #include "src/engine/engine.h"
 #include "src/engine/op_context.h"
+#include "src/engine/transaction.h"
 
 namespace tessera::commands {
 namespace {
@@ -53,6 +54,8 @@ void Quit(CommandCall& call) {
 
 void Reset(CommandCall& call) {
   net::ClientSession& s = call.session();
+  // Leaves MULTI and forgets WATCHes, as Redis's RESET does (discardTransaction, unwatch).
+  engine::ClearTransactionState(call.engine(), s);
   bool was_off = s.reply_mode == net::ReplyMode::kOff;
   s.db = 0;
   s.resp = protocol::RespVersion::kResp2;
@@ -60,6 +63,7 @@ void Reset(CommandCall& call) {
   s.no_evict = false;
   s.no_touch = false;
   s.reply_mode = net::ReplyMode::kOn;
+  call.engine().pubsub().UnsubscribeAll(call.client());
   // Back to the default user: authenticated only when it needs no password.
   call.client().SetAuthenticated(!AuthConfig::PasswordRequired());
   // The reply is a status line, identical in RESP2 and RESP3.

@@ -110,6 +110,22 @@ inline engine::KeySpec KeywordRangeKeys(std::string_view flags, std::string_view
 }
 
 // begin_search index `index`, find_keys keynum (keynumidx, firstkey, keystep).
+// A key spec with Redis's free-text note attached.
+inline engine::KeySpec WithNotes(engine::KeySpec ks, std::string_view notes) {
+  ks.notes = std::string(notes);
+  return ks;
+}
+
+// Keys Redis cannot locate (SORT's BY/GET patterns and its STORE keyword).
+inline engine::KeySpec UnknownKeys(std::string_view flags, std::string_view notes) {
+  engine::KeySpec ks;
+  ks.flags = std::string(flags);
+  ks.notes = std::string(notes);
+  ks.begin = engine::KeySpec::Begin::kUnknown;
+  ks.find = engine::KeySpec::Find::kUnknown;
+  return ks;
+}
+
 inline engine::KeySpec KeynumKeys(std::string_view flags, int index, int keynum_index,
                                   int first_key, int key_step = 1) {
   engine::KeySpec ks;

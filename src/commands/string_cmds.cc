@@ -559,7 +559,8 @@ void RegisterStringCommands(engine::CommandRegistry& registry) {
                    .Flags("write denyoom")
                    .Acl("@write @string @slow")
                    .Keys(1, 1, 1)
-                   .KeySpecs({RangeKeys("RW access update variable_flags", 1, 0)})
+                   .KeySpecs({WithNotes(RangeKeys("RW access update variable_flags", 1, 0),
+                                        "RW and ACCESS due to the optional `GET` argument")})
                    .Docs("string", "1.0.0", "Set the string value of a key", "O(1)")
                    .Shard(Set)
                    .Build());
@@ -611,7 +612,8 @@ void RegisterStringCommands(engine::CommandRegistry& registry) {
                    .Flags("write fast")
                    .Acl("@write @string @fast")
                    .Keys(1, 1, 1)
-                   .KeySpecs({RangeKeys("RW access update", 1, 0)})
+                   .KeySpecs({WithNotes(RangeKeys("RW access update", 1, 0),
+                                        "RW and UPDATE because it changes the TTL")})
                    .Docs("string", "6.2.0",
                          "Get the value of a key and optionally set its expiration", "O(1)")
                    .Shard(GetEx)

@@ -38,7 +38,7 @@ void RegisterTransactionCommands(engine::CommandRegistry& registry) {
                       "O(N), when N is the number of queued commands", engine::Discard));
   engine::CommandSpec watch =
       TxSpec("watch", -2, "noscript loading stale fast allow_busy", "@fast @transaction", "2.2.0",
-             "Monitor changes to keys to determine execution of a MULTI/EXEC block",
+             "Watch the given keys to determine execution of the MULTI/EXEC block",
              "O(1) for every key.", engine::Watch);
   watch.first_key = 1;
   watch.last_key = -1;

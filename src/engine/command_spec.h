@@ -59,12 +59,14 @@ enum CommandFlag : uint32_t {
 
 // One Redis 7 key specification, as COMMAND INFO reports it.
 struct KeySpec {
+  std::string notes;  // Redis's free-text note, if any
   std::string flags;  // e.g. "RW access update", "RO access", "OW update", "RM delete"
-  enum class Begin : uint8_t { kIndex, kKeyword } begin = Begin::kIndex;
+  // kUnknown: Redis cannot say where the keys are (SORT's BY/GET/STORE).
+  enum class Begin : uint8_t { kIndex, kKeyword, kUnknown } begin = Begin::kIndex;
   int begin_index = 1;          // kIndex: position of the first key
   std::string begin_keyword;    // kKeyword: e.g. "STREAMS"
   int begin_keyword_start = 1;  // kKeyword: where to start looking (negative: from the end)
-  enum class Find : uint8_t { kRange, kKeynum } find = Find::kRange;
+  enum class Find : uint8_t { kRange, kKeynum, kUnknown } find = Find::kRange;
   int last_key = 0;      // kRange: relative to the first key; -1 = last argument
   int key_step = 1;      // kRange and kKeynum
   int limit = 0;         // kRange

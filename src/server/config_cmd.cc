@@ -106,13 +106,13 @@ void RegisterConfigCommand(engine::CommandRegistry& registry, Server& server) {
 
   engine::CommandSpec resetstat = AdminSub("resetstat", 2);
   resetstat.since = "2.0.0";
-  resetstat.summary = "Reset the server's statistics";
+  resetstat.summary = "Reset the stats returned by INFO";
   resetstat.complexity = "O(1)";
   resetstat.on_coordinator = ConfigResetStat;
 
   engine::CommandSpec rewrite = AdminSub("rewrite", 2);
   rewrite.since = "2.8.0";
-  rewrite.summary = "Persist the effective configuration to file";
+  rewrite.summary = "Rewrite the configuration file with the in memory configuration";
   rewrite.complexity = "O(1)";
   rewrite.on_coordinator = [](engine::CommandCall& c) {
     // Rewriting redis.conf in place is not implemented; say so rather than pretend.
