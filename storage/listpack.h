@@ -47,6 +47,16 @@ class Listpack {
   void Replace(size_t index, std::string_view v);
   void Erase(size_t index, size_t count = 1);
   void Clear();
+  // Moves entries [index, size()) into a new listpack, which is returned (quicklist splits).
+  Listpack SplitOff(size_t index);
+  // Appends a copy of every entry of `other` (quicklist merges).
+  void Append(const Listpack& other);
+  // Bytes one entry holding `v` takes (encoding, data and back-length), for the quicklist's
+  // node-size decisions.
+  static size_t EncodedSize(std::string_view v);
+  // The same entries as a Redis listpack blob (RDB's *_LISTPACK payloads): Redis's 6-byte
+  // header (total bytes, uint16 count or 65535 when it does not fit), our entries verbatim, 0xFF.
+  std::string ToRedisBlob() const;
 
   // Reads entry `index` into *out. O(index) from the nearer end; for sequential access use a
   // Cursor.
@@ -63,6 +73,9 @@ class Listpack {
     void Prev();
     size_t index() const;
     void Read(Value* out) const;
+    // Whether the entry equals `v` (by value: "12" matches the integer entry 12), without
+    // formatting integers.
+    bool Equals(std::string_view v) const;
 
    private:
     friend class Listpack;
@@ -75,6 +88,15 @@ class Listpack {
   Cursor At(size_t index) const;
 
  private:
+  // Byte offset of entry `index` (of the terminator when index >= size()); walks from the
+  // nearer end.
+  size_t OffsetOf(size_t index) const;
+  // Replaces `remove_bytes` at `offset` by room for `insert_bytes` (uninitialised), creating the
+  // buffer if the listpack is empty; fixes the byte total, not the count. Returns the room.
+  unsigned char* Splice(size_t offset, size_t remove_bytes, size_t insert_bytes);
+  // Sets the entry count; 0 frees the buffer.
+  void SetCount(size_t n);
+
   unsigned char* data_;  // header + entries; see listpack.cc for the byte layout
 };
 
