@@ -87,8 +87,8 @@ OpResult<bool> OpSMoveTake(DbTable& db, std::string_view src, std::string_view m
                            bool dst_wrong_type, int64_t now_ms);
 
 // The set stored at `key` for a set-algebra input: *out is nullptr for a missing key. kOk or
-// kWrongType. `for_store` uses a write lookup (no hit/miss stats, no "keymiss"), as Redis's
-// STORE variants do.
+// kWrongType. `for_store` uses a write lookup (no hit/miss stats, no "keymiss"). Redis 7.0.15's
+// set algebra reads its sources with lookupKeyRead even when storing, so commands pass false.
 OpStatus OpFindSet(DbTable& db, std::string_view key, bool for_store, int64_t now_ms,
                    const SetValue** out);
 // Same, as a copy that may leave the shard (for the coordinator of a cross-shard command).

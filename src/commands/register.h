@@ -17,6 +17,7 @@ void RegisterZSetCommands(engine::CommandRegistry& registry);
 void RegisterSortCommands(engine::CommandRegistry& registry);  // SORT, SORT_RO
 void RegisterMemoryCommands(engine::CommandRegistry& registry);
 void RegisterTransactionCommands(engine::CommandRegistry& registry);
+void RegisterPubSubCommands(engine::CommandRegistry& registry);
 
 // All of the above, in a fixed order (COMMAND LIST reports registration order).
 void RegisterAll(engine::CommandRegistry& registry);

@@ -15,6 +15,7 @@ void RegisterAll(engine::CommandRegistry& registry) {
   RegisterSortCommands(registry);
   RegisterMemoryCommands(registry);
   RegisterTransactionCommands(registry);
+  RegisterPubSubCommands(registry);
 }
 
 }  // namespace tessera::commands

@@ -333,7 +333,7 @@ void AlgebraOnOneShard(CommandCall& call, const AlgebraRequest& req, ShardId sha
         std::vector<const SetValue*> sets;
         for (size_t pos = req.first_input; pos < req.end_input; ++pos) {
           const SetValue* set = nullptr;
-          if (storage::OpFindSet(ctx.db(), (*args)[pos], req.store, ctx.now_ms(), &set) ==
+          if (storage::OpFindSet(ctx.db(), (*args)[pos], /*for_store=*/false, ctx.now_ms(), &set) ==
               OpStatus::kWrongType) {
             result->wrong_type = true;
             return;
@@ -365,10 +365,12 @@ void AlgebraAcrossShards(CommandCall& call, const AlgebraRequest& req) {
   call.RunOnShards(
       std::move(shards),
       [operands, by_shard, args, req](OpContext& ctx) {
+        // Redis 7.0.15 reads every source with lookupKeyRead, STORE forms included: a missing
+        // source counts a keyspace miss and publishes "keymiss".
         for (uint32_t pos : (*by_shard)[ctx.shard_id()]) {
           Operand& op = (*operands)[pos];
-          op.wrong_type = storage::CloneSetForRead(ctx.db(), (*args)[pos], req.store, ctx.now_ms(),
-                                                   &op.set) == OpStatus::kWrongType;
+          op.wrong_type = storage::CloneSetForRead(ctx.db(), (*args)[pos], /*for_store=*/false,
+                                                   ctx.now_ms(), &op.set) == OpStatus::kWrongType;
         }
       },
       [operands, args, req](CommandCall& call) {

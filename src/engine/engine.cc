@@ -6,10 +6,13 @@
 #include <variant>
 
 #include "src/engine/coordinated_call.h"
+#include "src/engine/key_waiters.h"
 #include "src/engine/op_context.h"
 #include "src/engine/shard.h"
 #include "src/engine/shipped_call.h"
 #include "src/engine/transaction.h"
+#include "src/pubsub/message.h"
+#include "src/pubsub/subscriber_mode.h"
 #include "src/runtime/timer.h"
 #include "storage/db_table.h"
 
@@ -67,7 +70,11 @@ struct Engine::LoopState {
 
 Engine::Engine(std::vector<runtime::Loop*> loops, const CommandRegistry* registry,
                runtime::Clock* clock, int databases)
-    : loops_(std::move(loops)), registry_(registry), clock_(clock), databases_(databases) {
+    : loops_(std::move(loops)),
+      pubsub_(std::make_unique<pubsub::Broker>(loops_)),
+      registry_(registry),
+      clock_(clock),
+      databases_(databases) {
   // Commands that act on a transaction instead of being queued in it.
   for (const char* name : {"exec", "discard", "multi", "watch", "quit", "reset"}) {
     if (const CommandSpec* s = registry_->Find(name)) tx_control_.push_back(s);
@@ -79,6 +86,7 @@ Engine::Engine(std::vector<runtime::Loop*> loops, const CommandRegistry* registr
     state->outboxes.resize(loops_.size());
     state->stats.resize(registry_->by_id().size());
     loops_state_.push_back(std::move(state));
+    blocked_.push_back(std::make_unique<BlockedClients>(this, static_cast<ShardId>(i)));
   }
 }
 
@@ -107,6 +115,7 @@ void Engine::StartExpiryCycles(const std::atomic<int64_t>* hz) {
 
 void Engine::ExpiryTick(LoopState& state) {
   int64_t hz = std::clamp<int64_t>(hz_->load(std::memory_order_relaxed), 1, 500);
+  int64_t delay_ms = 1000 / hz;
   if (active_expire_.load(std::memory_order_relaxed)) {
     // Budget: a quarter of the tick, as Redis's slow cycle (ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC).
     // The expire index is deadline-ordered, so each removal is a key that is really due.
@@ -122,8 +131,16 @@ void Engine::ExpiryTick(LoopState& state) {
         if (removed < 64) break;
       }
     }
+    // Wake up again when the next key is due rather than a whole tick later, so "expired"
+    // fires within milliseconds of the deadline (the tick stays the upper bound).
+    int64_t now_ms = clock_->NowMs();
+    for (int db = 0; db < shard.databases(); ++db) {
+      int64_t next = shard.db(db).NextExpireAt();
+      if (next != storage::kNoExpire)
+        delay_ms = std::min(delay_ms, std::max<int64_t>(next - now_ms + 1, 1));
+    }
   }
-  state.expiry_timer->Arm(static_cast<uint64_t>(1000 / hz), [this, &state] { ExpiryTick(state); });
+  state.expiry_timer->Arm(static_cast<uint64_t>(delay_ms), [this, &state] { ExpiryTick(state); });
 }
 
 ShardId Engine::LocalShard() const {
@@ -142,6 +159,11 @@ void Engine::AfterOp(Shard& shard) {
   shard.add_dirty(changes.TakeOpDirty());
   if (changes.empty()) return;
   const std::vector<storage::ChangeEvent>& events = changes.events();
+  // Blocked clients first: serving them records more changes (their pops) into `events`, which
+  // WATCH, notifications and the feed below must see too.
+  if (shard.blocking() != nullptr && !shard.blocking()->empty()) {
+    shard.blocking()->OnChanges(shard, events, clock_->NowMs());
+  }
   if (!shard.watches().empty()) {
     for (const storage::ChangeEvent& e : events) {
       if (e.cls == storage::kEventKeyMiss) continue;
@@ -154,10 +176,8 @@ void Engine::AfterOp(Shard& shard) {
       }
     }
   }
-  if (shard.blocking() != nullptr && !shard.blocking()->empty()) {
-    shard.blocking()->OnChanges(shard, events, clock_->NowMs());
-  }
-  // Keyspace notifications and the change feed attach here.
+  if (shard.notify_mask() != 0) pubsub_->PublishKeyspaceEvents(shard.id(), events);
+  // The change feed attaches here.
   changes.Clear();
 }
 
@@ -172,6 +192,8 @@ void Engine::OnCommand(net::Client& client, protocol::CommandArgs&& args) {
 void Engine::OnClientClosed(net::Client& client) {
   client.deferred().clear();
   ClearTransactionState(*this, client.session());
+  blocked_clients(static_cast<ShardId>(client.loop_index())).OnClientClosed(client.session().id);
+  pubsub_->UnsubscribeAll(client);
 }
 
 bool Engine::IsTransactionControl(const CommandSpec& spec) const {
@@ -244,6 +266,20 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
     ++stats.rejected_calls;
     reject("NOAUTH Authentication required.");
     return;
+  }
+  // RESP2 subscriber mode admits only the pub/sub commands, PING, QUIT and RESET.
+  switch (pubsub::GateCommand(session, spec->name, args.size())) {
+    case pubsub::SubscriberGate::kRun:
+      break;
+    case pubsub::SubscriberGate::kReject:
+      ++stats.rejected_calls;
+      reject(pubsub::SubscriberModeError(spec->name));
+      return;
+    case pubsub::SubscriberGate::kPong:
+      ++stats.calls;
+      pubsub::ReplySubscriberPong(discard ? &state.discard_buffer : client.SyncReplyBuffer(), args);
+      state.discard_buffer.clear();
+      return;
   }
   if (session.in_multi && !IsTransactionControl(*spec)) {
     if (spec->Has(kCmdNoMulti)) {
@@ -405,8 +441,16 @@ void Engine::ReleaseLock(ShardId origin, ShardId dest, LockSet set) {
   DrainWaiting(state);
 }
 
+void Engine::ServeDeferredWaiters(Shard& shard) {
+  if (shard.blocking() == nullptr || shard.blocking()->empty()) return;
+  shard.blocking()->OnChanges(shard, shard.changes().events(), clock_->NowMs());
+  AfterOp(shard);
+}
+
 void Engine::DrainWaiting(LoopState& state) {
   Shard& shard = *state.shard;
+  // Locks were just released: waiters whose keys gained data under them go before later work.
+  ServeDeferredWaiters(shard);
   int64_t now = clock_->NowMs();
   while (!state.waiting.empty()) {
     Waiting& w = state.waiting.front();
@@ -425,11 +469,13 @@ void Engine::DrainWaiting(LoopState& state) {
     }
     ShardId origin = w.origin;
     state.waiting.pop_front();
+    pubsub_->Flush(state.shard->id());  // what the op published leaves before its result
     loops_[origin]->Post([this, b = std::move(reply)]() mutable { CompleteBatch(std::move(b)); });
   }
 }
 
 void Engine::FlushOutboxes(LoopState& state) {
+  pubsub_->Flush(state.shard->id());  // before hops, so what they cause cannot overtake it
   for (ShardId dest : state.nonempty) {
     std::unique_ptr<HopBatch> batch = std::move(state.outboxes[dest]);
     loops_[dest]->Post(
@@ -470,6 +516,7 @@ void Engine::ExecuteBatch(ShardId dest, std::unique_ptr<HopBatch> batch) {
     }
   }
   ShardId origin = batch->origin;
+  pubsub_->Flush(dest);  // what the batch published leaves before its results
   loops_[origin]->Post([this, b = std::move(batch)]() mutable { CompleteBatch(std::move(b)); });
 }
 

@@ -28,11 +28,14 @@
 #include "src/net/client.h"
 #include "src/net/command_sink.h"
 #include "src/net/loop_net.h"
+#include "src/pubsub/broker.h"
+#include "src/pubsub/notify_flags.h"
 #include "src/runtime/clock.h"
 #include "src/runtime/loop.h"
 
 namespace tessera::engine {
 
+class BlockedClients;
 class CoordinatedCall;
 class OpContext;
 
@@ -82,6 +85,16 @@ class Engine final : public net::CommandSink {
   // shard's thread, after each op.
   void AfterOp(Shard& shard);
 
+  // Loop `id`'s blocked clients (key_waiters.h): used on loop `id`'s thread only, except for
+  // the atomic count other threads may read. Lives as long as the engine.
+  BlockedClients& blocked_clients(ShardId id) { return *blocked_[id]; }
+
+  // Pub/sub: every loop's subscriptions and the keyspace notifications (docs/pubsub.md).
+  pubsub::Broker& pubsub() { return *pubsub_; }
+  // notify-keyspace-events: posts the flags to every loop, where the shard keeps the enabled
+  // event classes and the broker publishes them (engine_pubsub.cc). Any thread.
+  void SetNotifyFlags(const pubsub::NotifyFlags& flags);
+
  private:
   friend class CoordinatedCall;
   struct LoopState;
@@ -117,6 +130,9 @@ class Engine final : public net::CommandSink {
   void ReleaseLock(ShardId origin, ShardId dest, LockSet set);
   // Runs what waits on `state`'s shard until the head of the queue cannot proceed.
   void DrainWaiting(LoopState& state);
+  // Serves blocked clients whose keys gained data while a transaction held them locked; run
+  // whenever locks are released on `shard` (see KeyWaiters::OnChanges).
+  void ServeDeferredWaiters(Shard& shard);
   void FlushOutboxes(LoopState& state);
   void ExecuteBatch(ShardId dest, std::unique_ptr<HopBatch> batch);
   void CompleteBatch(std::unique_ptr<HopBatch> batch);
@@ -126,6 +142,8 @@ class Engine final : public net::CommandSink {
 
   std::vector<runtime::Loop*> loops_;
   std::vector<std::unique_ptr<LoopState>> loops_state_;
+  std::unique_ptr<pubsub::Broker> pubsub_;
+  std::vector<std::unique_ptr<BlockedClients>> blocked_;  // per loop
   std::vector<net::LoopNet*> nets_;
   std::vector<const CommandSpec*> tx_control_;
   const CommandRegistry* registry_;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "protocol/command_args.h"
@@ -39,6 +40,17 @@ struct ClientSession {
   std::vector<protocol::CommandArgs> multi_queue;
   // Shards holding this client's WATCHes (so EXEC, UNWATCH and disconnect can clear them).
   std::vector<uint16_t> watch_shards;
+  // Pub/sub subscriptions. The loop's pubsub::SubscriptionRegistry holds the reverse index and
+  // pubsub::Broker changes both together. Patterns keep subscription order: PUNSUBSCRIBE without
+  // arguments goes through them in that order, as Redis 7.0's list does.
+  std::unordered_set<std::string> pubsub_channels;
+  std::vector<std::string> pubsub_patterns;
+  std::unordered_set<std::string> pubsub_shard_channels;
+  // Redis's CLIENT_PUBSUB: the client is held to the pubsub output-buffer limits and, in RESP2,
+  // to subscriber mode.
+  bool subscribed() const {
+    return !pubsub_channels.empty() || !pubsub_patterns.empty() || !pubsub_shard_channels.empty();
+  }
   std::string_view last_command;  // for CLIENT LIST "cmd="; names live as long as the server
   std::string addr;          // "ip:port" of the peer
   std::string laddr;         // "ip:port" of our side

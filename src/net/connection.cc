@@ -121,12 +121,17 @@ void Connection::OnOutputReady() {
 bool Connection::OverOutputLimit(int64_t now_ms) {
   NetOptions& o = net_->options();
   int64_t used = static_cast<int64_t>(out_.size() + writing_.size());
-  int64_t hard = o.output_hard_limit.load(std::memory_order_relaxed);
+  // A client with subscriptions is in Redis's pubsub class, with its own limits.
+  bool pubsub = session().subscribed();
+  int64_t hard =
+      (pubsub ? o.pubsub_hard_limit : o.output_hard_limit).load(std::memory_order_relaxed);
   if (hard > 0 && used > hard) return true;
-  int64_t soft = o.output_soft_limit.load(std::memory_order_relaxed);
+  int64_t soft =
+      (pubsub ? o.pubsub_soft_limit : o.output_soft_limit).load(std::memory_order_relaxed);
   if (soft > 0 && used > soft) {
     if (soft_limit_since_ms_ == 0) soft_limit_since_ms_ = now_ms;
-    return now_ms - soft_limit_since_ms_ > o.output_soft_seconds.load() * 1000;
+    int64_t secs = (pubsub ? o.pubsub_soft_seconds : o.output_soft_seconds).load();
+    return now_ms - soft_limit_since_ms_ > secs * 1000;
   }
   soft_limit_since_ms_ = 0;
   return false;

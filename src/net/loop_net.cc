@@ -70,8 +70,10 @@ void LoopNet::CheckTimeouts() {
   int64_t now = runtime::MonotonicMs();
   std::vector<Connection*> idle;
   for (auto& [id, conn] : connections_) {
-    // A client waiting for a reply is not idle (Redis exempts blocked clients too).
-    if (!conn->has_pending_replies() && now - conn->last_io_ms() > timeout_s * 1000) {
+    // A client waiting for a reply is not idle (Redis exempts blocked clients too), nor is a
+    // subscriber waiting for messages (Redis exempts CLIENT_PUBSUB).
+    if (!conn->has_pending_replies() && !conn->session().subscribed() &&
+        now - conn->last_io_ms() > timeout_s * 1000) {
       idle.push_back(conn);
     }
   }

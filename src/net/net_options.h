@@ -17,6 +17,10 @@ struct NetOptions {
   std::atomic<int64_t> output_hard_limit{0};
   std::atomic<int64_t> output_soft_limit{0};
   std::atomic<int64_t> output_soft_seconds{0};
+  // client-output-buffer-limit pubsub: clients with any subscription (ClientSession::subscribed).
+  std::atomic<int64_t> pubsub_hard_limit{32LL * 1024 * 1024};
+  std::atomic<int64_t> pubsub_soft_limit{8LL * 1024 * 1024};
+  std::atomic<int64_t> pubsub_soft_seconds{60};
   std::atomic<bool> auth_required{false};  // requirepass is set
 
   std::atomic<int64_t> connected_clients{0};

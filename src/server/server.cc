@@ -5,12 +5,14 @@
 
 #include <climits>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
 
 #include "src/commands/auth_config.h"
 #include "src/commands/register.h"
+#include "src/pubsub/notify_flags.h"
 #include "src/server/admin_cmds.h"
 #include "src/server/log.h"
 #include "storage/encoding_limits.h"
@@ -49,6 +51,11 @@ std::string ParseOutputLimits(std::string_view text, std::string* canonical,
       apply_to->output_hard_limit.store(hard);
       apply_to->output_soft_limit.store(soft);
       apply_to->output_soft_seconds.store(secs);
+    }
+    if (cls == "pubsub" && apply_to != nullptr) {
+      apply_to->pubsub_hard_limit.store(hard);
+      apply_to->pubsub_soft_limit.store(soft);
+      apply_to->pubsub_soft_seconds.store(secs);
     }
     if (!out.empty()) out += " ";
     out += (cls == "replica" ? "slave" : cls) + " " + std::to_string(hard) + " " +
@@ -139,7 +146,28 @@ void Server::RegisterDirectives() {
   c.AddEnum("appendfsync", "everysec", {"always", "everysec", "no"});
   c.AddString("appendfilename", "appendonly.aof").immutable = true;
   c.AddString("appenddirname", "appendonlydir").immutable = true;
-  c.AddString("notify-keyspace-events", "");
+  {
+    // The canonical text omits 'n' (as Redis 7.0 prints it), so apply cannot re-parse it: the
+    // flags parsed from the text as given travel in parsed_notify_flags_: both hooks run under
+    // the config lock, and an application always follows the validation of the same value with
+    // no other validation of this directive in between. Applied to the shards once the engine
+    // exists (Start).
+    Config::Param p;
+    p.name = "notify-keyspace-events";
+    p.kind = Config::Kind::kSpecial;
+    p.parse = [this](std::string_view text, std::string* canonical) -> std::string {
+      std::optional<pubsub::NotifyFlags> flags = pubsub::ParseNotifyFlags(text);
+      if (!flags) return std::string(pubsub::kErrBadNotifyFlags);
+      *canonical = pubsub::NotifyFlagsToString(*flags);
+      parsed_notify_flags_ = *flags;
+      return "";
+    };
+    p.apply = [this](const std::string&) {
+      notify_flags_ = parsed_notify_flags_;
+      if (engine_) engine_->SetNotifyFlags(notify_flags_);
+    };
+    c.Add(std::move(p));
+  }
   c.AddMemory("maxmemory", 0, 0, INT64_MAX);
   c.AddEnum("maxmemory-policy", "noeviction",
             {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
@@ -220,6 +248,7 @@ bool Server::Start(std::string* error) {
   }
   engine_->SetLoopNets(net_ptrs);
   engine_->Attach();
+  engine_->SetNotifyFlags(notify_flags_);
   engine_->StartExpiryCycles(&hz_);
   for (auto& n : nets_) n->Attach();
 

@@ -14,6 +14,7 @@
 #include "src/net/listener.h"
 #include "src/net/loop_net.h"
 #include "src/net/net_options.h"
+#include "src/pubsub/notify_flags.h"
 #include "src/runtime/clock.h"
 #include "src/runtime/loop.h"
 #include "src/server/config.h"
@@ -62,6 +63,9 @@ class Server {
   std::atomic<int64_t> hz_{10};
   std::atomic<bool> pin_threads_{false};
   std::atomic<bool> shutting_down_{false};
+  // notify-keyspace-events as last validated / applied (config lock; see RegisterDirectives).
+  pubsub::NotifyFlags parsed_notify_flags_;
+  pubsub::NotifyFlags notify_flags_;
   std::string config_file_;
   std::string run_id_;
   int64_t start_time_ms_ = 0;

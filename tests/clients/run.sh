@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Smoke tests with real clients against a running server: redis-cli (non-interactive and under a
-# pty), redis-py (Debian's python3-redis), ioredis and node-redis (installed here with npm).
+# pty), redis-py (Debian's python3-redis), ioredis and node-redis (installed here with npm), and
+# pub/sub subscribers in redis-py (RESP2; Debian's 4.3 has no RESP3) and ioredis (RESP2, RESP3).
 # Usage: tests/clients/run.sh PORT
 # Prints one PASS/FAIL line per check and a final "N passed, M failed"; exits non-zero on failure.
 set -euo pipefail
@@ -41,6 +42,7 @@ fi
 run redis-cli "$here/redis_cli_test.sh" "$port"
 run "redis-cli interactive" "$python" "$here/redis_cli_interactive.py" "$port"
 run redis-py "$python" "$here/redis_py_test.py" "$port"
+run "redis-py pubsub" "$python" "$here/redis_py_pubsub_test.py" "$port"
 
 # npm only when package.json changed since the last install; package-lock.json is not kept in
 # git, so the pinned versions in package.json are the contract.
@@ -59,6 +61,7 @@ elif [[ ! -f "$here/node_modules/.package-lock.json" ||
 fi
 if ((npm_ok)); then
   run ioredis node "$here/ioredis_test.js" "$port"
+  run "ioredis pubsub" node "$here/ioredis_pubsub_test.js" "$port"
   run node-redis node "$here/node_redis_test.js" "$port"
 fi
 

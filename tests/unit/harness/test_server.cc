@@ -20,7 +20,8 @@ constexpr auto kReplyDeadline = std::chrono::seconds(10);
 // A client without a socket: replies are decoded as they are produced.
 class HarnessClient final : public net::Client {
  public:
-  HarnessClient(runtime::Loop* loop, uint64_t id) : Client(loop->index(), id), loop_(loop) {
+  HarnessClient(runtime::Loop* loop, uint64_t id, net::CommandSink* sink)
+      : Client(loop->index(), id), loop_(loop), sink_(sink) {
     session().authenticated = true;
   }
 
@@ -51,7 +52,13 @@ class HarnessClient final : public net::Client {
       Unref();
     });
   }
-  void CloseTransport() override { Unref(); }
+  // As a Connection does once its socket has closed: later, on the loop, tell the engine.
+  void CloseTransport() override {
+    loop_->Post([this] {
+      sink_->OnClientClosed(*this);
+      Unref();
+    });
+  }
 
   void Collect() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -69,6 +76,7 @@ class HarnessClient final : public net::Client {
   }
 
   runtime::Loop* loop_;
+  net::CommandSink* sink_;
   bool collect_pending_ = false;  // loop thread only
   std::mutex mu_;
   std::condition_variable cv_;
@@ -136,12 +144,15 @@ runtime::ManualClock& TestServer::clock() { return impl_->clock; }
 
 int TestServer::threads() const { return static_cast<int>(impl_->loops.size()); }
 
+engine::Engine& TestServer::engine() { return *impl_->engine; }
+
 std::unique_ptr<TestClient> TestServer::Connect(int loop) {
   auto client = std::unique_ptr<TestClient>(new TestClient());
   client->impl_ = std::make_unique<TestClient::Impl>();
   client->impl_->server = impl_.get();
   client->impl_->loop = impl_->loops[static_cast<size_t>(loop)].get();
-  client->impl_->client = new HarnessClient(client->impl_->loop, impl_->next_id++);
+  client->impl_->client =
+      new HarnessClient(client->impl_->loop, impl_->next_id++, impl_->engine.get());
   return client;
 }
 
@@ -193,6 +204,10 @@ std::string TestClient::CallRaw(std::initializer_list<std::string_view> args) {
   std::vector<std::string> raws;
   impl_->client->Take(1, &raws);
   return raws[0];
+}
+
+std::vector<protocol::RespValue> TestClient::NextFrames(size_t n, std::vector<std::string>* raws) {
+  return impl_->client->Take(n, raws);
 }
 
 }  // namespace tessera::testing

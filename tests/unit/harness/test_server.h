@@ -15,7 +15,8 @@
 
 namespace tessera::engine {
 class CommandRegistry;
-}
+class Engine;
+}  // namespace tessera::engine
 
 namespace tessera::testing {
 
@@ -32,6 +33,9 @@ class TestClient {
   std::vector<protocol::RespValue> Pipeline(const std::vector<std::vector<std::string>>& cmds);
   // The exact reply bytes of one command (for RESP2/RESP3 encoding checks).
   std::string CallRaw(std::initializer_list<std::string_view> args);
+  // Waits for `n` more frames that no command of this client waits for — the further replies of
+  // a multi-reply command (SUBSCRIBE a b) and pub/sub messages; `raws` gets their bytes.
+  std::vector<protocol::RespValue> NextFrames(size_t n, std::vector<std::string>* raws = nullptr);
 
  private:
   friend class TestServer;
@@ -48,6 +52,8 @@ class TestServer {
 
   runtime::ManualClock& clock();
   int threads() const;
+  // The engine, for settings a test needs (e.g. SetNotifyFlags; thread rules as documented).
+  engine::Engine& engine();
   // A client living on loop `loop`.
   std::unique_ptr<TestClient> Connect(int loop = 0);
 
