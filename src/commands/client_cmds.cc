@@ -16,6 +16,7 @@
 #include "src/commands/arg_parse.h"
 #include "src/commands/spec_builder.h"
 #include "src/engine/engine.h"
+#include "src/engine/key_waiters.h"
 #include "src/engine/op_context.h"
 #include "src/net/connection.h"
 #include "src/net/loop_net.h"
@@ -404,7 +405,8 @@ void ClientCaching(CommandCall& call) {
       "OPTOUT mode enabled");
 }
 
-// No command blocks yet, so no client is ever blocked: Redis answers 0 for those.
+// The target may be blocked on any loop: each loop looks in its own BlockedClients (at most one
+// has the id). Unblocking claims the waiter there, so it cannot also be served.
 void ClientUnblock(CommandCall& call) {
   const CommandArgs& args = call.args();
   if (args.size() > 4) {
@@ -418,7 +420,18 @@ void ClientUnblock(CommandCall& call) {
   }
   int64_t id;
   if (!Int64OrReply(args[2], call.reply(), &id)) return;
-  call.reply().Integer(0);
+  const bool with_error = args.size() == 4 && EqualsIgnoreCase(args[3], "error");
+  auto unblocked = std::make_shared<std::vector<char>>(call.shard_count(), 0);
+  engine::Engine* eng = &call.engine();
+  call.RunOnAllShards(
+      [unblocked, eng, id, with_error](engine::OpContext& ctx) {
+        (*unblocked)[ctx.shard_id()] =
+            eng->blocked_clients(ctx.shard_id()).Unblock(static_cast<uint64_t>(id), with_error);
+      },
+      [unblocked](CommandCall& call) {
+        bool any = std::find(unblocked->begin(), unblocked->end(), 1) != unblocked->end();
+        call.reply().Integer(any ? 1 : 0);
+      });
 }
 
 void ClientHelp(CommandCall& call) {

@@ -125,6 +125,7 @@ void CoordinatedCall::Park() {
   ShardId origin = static_cast<ShardId>(client_->loop_index());
   std::vector<std::pair<ShardId, LockSet>> plan = std::move(plan_);
   plan_.clear();
+  acquired_ = 0;  // a later Lock() acquires from scratch; nothing is held any more
   for (auto& [shard, set] : plan) engine_->ReleaseLock(origin, shard, std::move(set));
 }
 

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "src/runtime/timer.h"
+
 namespace tessera::runtime {
 namespace {
 thread_local Loop* current_loop = nullptr;
@@ -97,6 +99,8 @@ void Loop::CloseAll() {
   for (auto& hook : stop_hooks_) hook();
   stop_hooks_.clear();
   iteration_hooks_.clear();
+  for (Timer* t : timers_) t->CloseForShutdown();
+  timers_.clear();
   uv_walk(
       &loop_,
       [](uv_handle_t* h, void*) {

@@ -11,11 +11,14 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "src/runtime/task.h"
 
 namespace tessera::runtime {
+
+class Timer;
 
 class Loop {
  public:
@@ -45,6 +48,11 @@ class Loop {
   // The loop running on the calling thread, or nullptr.
   static Loop* Current();
 
+  // Timers register so that stopping the loop closes (and frees) their handles even when the
+  // Timer objects outlive the loop. Loop thread, or any thread once the loop has ended.
+  void RegisterTimer(Timer* timer) { timers_.insert(timer); }
+  void UnregisterTimer(Timer* timer) { timers_.erase(timer); }
+
  private:
   static void OnAsync(uv_async_t* handle);
   static void OnCheck(uv_check_t* handle);
@@ -65,6 +73,7 @@ class Loop {
 
   std::vector<std::function<void()>> iteration_hooks_;
   std::vector<std::function<void()>> stop_hooks_;
+  std::unordered_set<Timer*> timers_;
 };
 
 }  // namespace tessera::runtime

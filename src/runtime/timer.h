@@ -21,10 +21,13 @@ class Timer {
   // Runs `fn` once after `delay_ms`; replaces any pending run.
   void Arm(uint64_t delay_ms, std::function<void()> fn);
   void Cancel();
+  // The loop is stopping: close the handle now (freed by its close callback). Loop only.
+  void CloseForShutdown();
 
  private:
   static void OnFire(uv_timer_t* handle);
-  uv_timer_t* handle_;  // heap: freed by the close callback, which may run after ~Timer
+  Loop* loop_;
+  uv_timer_t* handle_;  // heap: freed by the close callback; null once closed
   std::function<void()> fn_;
 };
 
