@@ -52,8 +52,8 @@ struct ClientSession {
     return !pubsub_channels.empty() || !pubsub_patterns.empty() || !pubsub_shard_channels.empty();
   }
   std::string_view last_command;  // for CLIENT LIST "cmd="; names live as long as the server
-  std::string addr;          // "ip:port" of the peer
-  std::string laddr;         // "ip:port" of our side
+  std::string addr;               // "ip:port" of the peer
+  std::string laddr;              // "ip:port" of our side
   int fd = -1;
 };
 

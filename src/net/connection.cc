@@ -165,8 +165,7 @@ void Connection::Flush() {
                &Connection::OnWritten);
     }
   }
-  if (session().close_after_reply && !write_in_flight_ && out_.empty() &&
-      !has_pending_replies()) {
+  if (session().close_after_reply && !write_in_flight_ && out_.empty() && !has_pending_replies()) {
     Close();
   }
 }

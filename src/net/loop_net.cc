@@ -8,10 +8,7 @@
 namespace tessera::net {
 
 LoopNet::LoopNet(runtime::Loop* loop, NetOptions* options, CommandSink* sink)
-    : loop_(loop),
-      options_(options),
-      sink_(sink),
-      read_buffer_(new char[kReadBufferSize]) {}
+    : loop_(loop), options_(options), sink_(sink), read_buffer_(new char[kReadBufferSize]) {}
 
 LoopNet::~LoopNet() = default;
 
@@ -21,8 +18,8 @@ void LoopNet::Attach() {
   uv_timer_init(loop_->uv(), &timeout_timer_);
   timeout_timer_.data = this;
   uv_timer_start(
-      &timeout_timer_, [](uv_timer_t* t) { static_cast<LoopNet*>(t->data)->CheckTimeouts(); },
-      1000, 1000);
+      &timeout_timer_, [](uv_timer_t* t) { static_cast<LoopNet*>(t->data)->CheckTimeouts(); }, 1000,
+      1000);
 }
 
 void LoopNet::Adopt(int fd) {

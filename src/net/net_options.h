@@ -9,7 +9,7 @@ namespace tessera::net {
 
 struct NetOptions {
   std::atomic<int64_t> maxclients{10000};
-  std::atomic<int64_t> timeout_s{0};         // idle clients closed after this; 0 = never
+  std::atomic<int64_t> timeout_s{0};  // idle clients closed after this; 0 = never
   std::atomic<int64_t> tcp_keepalive_s{300};
   std::atomic<int64_t> query_buffer_limit{1024LL * 1024 * 1024};  // client-query-buffer-limit
   std::atomic<int64_t> proto_max_bulk_len{512LL * 1024 * 1024};

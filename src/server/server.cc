@@ -35,7 +35,8 @@ std::string ParseOutputLimits(std::string_view text, std::string* canonical,
   std::istringstream in{std::string(text)};
   std::vector<std::string> words;
   for (std::string w; in >> w;) words.push_back(w);
-  if (words.empty() || words.size() % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";
+  if (words.empty() || words.size() % 4 != 0)
+    return "Wrong number of arguments in buffer limit configuration.";
   std::string out;
   for (size_t i = 0; i < words.size(); i += 4) {
     const std::string& cls = words[i];
@@ -208,7 +209,8 @@ bool Server::Configure(const std::vector<std::string>& argv, std::string* error)
     config_file_ = argv[0];
     std::ifstream in(config_file_);
     if (!in) {
-      *error = "Fatal error, can't open config file '" + config_file_ + "': No such file or directory";
+      *error =
+          "Fatal error, can't open config file '" + config_file_ + "': No such file or directory";
       return false;
     }
     std::stringstream text;
