@@ -9,6 +9,13 @@
 
 namespace tessera::commands {
 
+bool ReplyIfError(storage::OpStatus status, protocol::ReplyBuilder& reply) {
+  std::string_view text = storage::ErrorText(status);
+  if (text.empty()) return false;
+  reply.Error(text);
+  return true;
+}
+
 bool ParseDouble(std::string_view s, double* out) {
   if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return false;
   // strtod needs a terminated string; short arguments (the common case) stay on the stack.

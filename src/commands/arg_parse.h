@@ -20,8 +20,13 @@
 #include "protocol/reply_builder.h"
 #include "storage/errors.h"
 #include "storage/numbers.h"
+#include "storage/op_status.h"
 
 namespace tessera::commands {
+
+// Replies with the Redis error text of an error status (WRONGTYPE, not an integer, ...) and
+// returns true; false, replying nothing, for the statuses that are not errors.
+bool ReplyIfError(storage::OpStatus status, protocol::ReplyBuilder& reply);
 
 inline constexpr std::string_view kErrSyntax = storage::kErrSyntax;
 inline constexpr std::string_view kErrNotInteger = storage::kErrNotInteger;

@@ -28,13 +28,6 @@ using protocol::ReplyBuilder;
 using storage::FieldValue;
 using storage::OpStatus;
 
-bool ReplyIfError(OpStatus status, ReplyBuilder& reply) {
-  std::string_view text = storage::ErrorText(status);
-  if (text.empty()) return false;
-  reply.Error(text);
-  return true;
-}
-
 std::vector<std::string_view> ArgsFrom(const CommandArgs& args, size_t first) {
   std::vector<std::string_view> out;
   out.reserve(args.size() > first ? args.size() - first : 0);

@@ -28,13 +28,6 @@ using Strings = std::vector<std::string>;
 
 constexpr std::string_view kErrIndexOutOfRange = "ERR index out of range";
 
-bool ReplyIfError(OpStatus status, ReplyBuilder& reply) {
-  std::string_view text = storage::ErrorText(status);
-  if (text.empty()) return false;
-  reply.Error(text);
-  return true;
-}
-
 void ReplyStrings(ReplyBuilder& reply, const Strings& values) {
   reply.Array(values.size());
   for (const std::string& v : values) reply.Bulk(v);

@@ -37,14 +37,6 @@ using protocol::ReplyBuilder;
 using storage::OpStatus;
 using storage::SetValue;
 
-// Replies with the error text of an error status; false for the statuses that are not errors.
-bool ReplyIfError(OpStatus status, ReplyBuilder& reply) {
-  std::string_view text = storage::ErrorText(status);
-  if (text.empty()) return false;
-  reply.Error(text);
-  return true;
-}
-
 std::vector<std::string_view> ArgsFrom(const CommandArgs& args, size_t first, size_t end) {
   std::vector<std::string_view> out;
   out.reserve(end > first ? end - first : 0);

@@ -32,14 +32,6 @@ using protocol::CommandArgs;
 using protocol::ReplyBuilder;
 using storage::OpStatus;
 
-// Replies with the error text of an error status; false for the statuses that are not errors.
-bool ReplyIfError(OpStatus status, ReplyBuilder& reply) {
-  std::string_view text = storage::ErrorText(status);
-  if (text.empty()) return false;
-  reply.Error(text);
-  return true;
-}
-
 // ---- GET, GETDEL.
 
 void Get(OpContext& ctx, const CommandArgs& args, ReplyBuilder& reply) {
