@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "storage/errors.h"
+
 namespace tessera::commands {
 
 bool ReplyIfError(storage::OpStatus status, protocol::ReplyBuilder& reply) {
@@ -198,6 +200,27 @@ bool ScanOptionsOrReply(const protocol::CommandArgs& args, size_t first, bool al
     }
   }
   return true;
+}
+
+bool CollectionScanStartOrReply(storage::DbTable& db, const protocol::CommandArgs& args,
+                                storage::ValueType type, int64_t now_ms,
+                                protocol::ReplyBuilder& reply, uint64_t* cursor,
+                                ScanOptions* options) {
+  if (!ScanCursorOrReply(args[2], reply, cursor)) return false;
+  std::string option_error;
+  protocol::ReplyBuilder option_reply(&option_error, reply.version());
+  if (ScanOptionsOrReply(args, 3, /*allow_type=*/false, option_reply, options)) return true;
+  storage::Entry* e = db.LookupRead(args[1], now_ms);
+  if (e == nullptr) {
+    reply.Array(2);
+    reply.Bulk("0");
+    reply.Array(0);
+  } else if (e->type() != type) {
+    reply.Error(storage::kErrWrongType);
+  } else {
+    reply.Raw(option_error);
+  }
+  return false;
 }
 
 }  // namespace tessera::commands

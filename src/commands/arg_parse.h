@@ -18,6 +18,7 @@
 
 #include "protocol/command_args.h"
 #include "protocol/reply_builder.h"
+#include "storage/db_table.h"
 #include "storage/errors.h"
 #include "storage/numbers.h"
 #include "storage/op_status.h"
@@ -114,5 +115,13 @@ struct ScanOptions {
 // "ERR syntax error". A repeated option overrides the earlier one.
 bool ScanOptionsOrReply(const protocol::CommandArgs& args, size_t first, bool allow_type,
                         protocol::ReplyBuilder& reply, ScanOptions* out);
+
+// The start of HSCAN and SSCAN: the cursor, then the options. Redis looks the key up before it
+// parses the options, so when they are bad a missing key still answers an empty scan and a key
+// of another type WRONGTYPE; the option error is only for a key of `type`. False after replying.
+bool CollectionScanStartOrReply(storage::DbTable& db, const protocol::CommandArgs& args,
+                                storage::ValueType type, int64_t now_ms,
+                                protocol::ReplyBuilder& reply, uint64_t* cursor,
+                                ScanOptions* options);
 
 }  // namespace tessera::commands

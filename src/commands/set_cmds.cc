@@ -155,23 +155,9 @@ void SRandMember(OpContext& ctx, const CommandArgs& args, ReplyBuilder& reply) {
 
 void SScan(OpContext& ctx, const CommandArgs& args, ReplyBuilder& reply) {
   uint64_t cursor;
-  if (!ScanCursorOrReply(args[2], reply, &cursor)) return;
-  // Redis looks the key up before it parses the options: a missing key answers an empty scan
-  // and a wrong type WRONGTYPE whatever the options say.
-  std::string option_error;
-  ReplyBuilder option_reply(&option_error, reply.version());
   ScanOptions options;
-  if (!ScanOptionsOrReply(args, 3, /*allow_type=*/false, option_reply, &options)) {
-    storage::Entry* e = ctx.db().LookupRead(args[1], ctx.now_ms());
-    if (e == nullptr) {
-      reply.Array(2);
-      reply.Bulk("0");
-      reply.Array(0);
-    } else if (e->type() != storage::ValueType::kSet) {
-      reply.Error(storage::kErrWrongType);
-    } else {
-      reply.Raw(option_error);
-    }
+  if (!CollectionScanStartOrReply(ctx.db(), args, storage::ValueType::kSet, ctx.now_ms(), reply,
+                                  &cursor, &options)) {
     return;
   }
   std::vector<std::string> members;
