@@ -44,6 +44,7 @@ Entry* DbTable::FindLive(std::string_view key, int64_t now_ms) {
     ExpireEntry(e);
     return nullptr;
   }
+  SnapshotEntry(e);
   e->set_access_time(lru_clock_);
   return e;
 }
@@ -56,6 +57,8 @@ Entry* DbTable::LookupRead(std::string_view key, int64_t now_ms, uint8_t flags) 
     e = nullptr;
   }
   if (e != nullptr) {
+    // Ops may change what a read lookup returns (a few do): the snapshot takes it first.
+    SnapshotEntry(e);
     if (!(flags & kLookupNoTouch)) e->set_access_time(lru_clock_);
     if (!(flags & kLookupNoStats)) ++stats_.keyspace_hits;
   } else {
@@ -75,6 +78,7 @@ void DbTable::ExpireEntry(Entry* e) {
 Entry* DbTable::AddNew(std::string_view key, ValueInit value, int64_t expire_at_ms) {
   const bool volatile_key = expire_at_ms != kNoExpire;
   Entry* e = Entry::Create(key, std::move(value), volatile_key);
+  MarkNew(e);
   e->set_access_time(lru_clock_);
   keys_.Insert(e);
   if (volatile_key) expires_.Add(e, expire_at_ms);
@@ -83,6 +87,7 @@ Entry* DbTable::AddNew(std::string_view key, ValueInit value, int64_t expire_at_
 }
 
 Entry* DbTable::Overwrite(Entry* e, ValueInit value, bool keep_ttl) {
+  SnapshotEntry(e);
   if (!keep_ttl) e = ClearExpire(e);
   const bool volatile_key = e->has_expire();
   const Entry* old = e;
@@ -100,6 +105,7 @@ Entry* DbTable::Upsert(std::string_view key, ValueInit value, bool keep_ttl, int
 }
 
 void DbTable::Erase(Entry* e) {
+  SnapshotEntry(e);
   if (e->has_expire()) expires_.Remove(e);
   Entry* removed = keys_.Remove(e->key());
   assert(removed == e);
@@ -122,7 +128,13 @@ Entry* DbTable::MakeRawString(Entry* e) {
   return Overwrite(e, ValueInit::Raw(copy), /*keep_ttl=*/true);
 }
 
+void DbTable::SnapshotAll() {
+  if (cut_ == nullptr || cut_->observer == nullptr) return;
+  keys_.ForEach([this](const Entry* e) { SnapshotEntry(const_cast<Entry*>(e)); });
+}
+
 size_t DbTable::Clear() {
+  SnapshotAll();
   const size_t n = keys_.size();
   expires_.Clear();
   keys_.Clear([](Entry* e) { Entry::Destroy(e); });
@@ -131,6 +143,7 @@ size_t DbTable::Clear() {
 }
 
 Entry* DbTable::SetExpire(Entry* e, int64_t at_ms) {
+  SnapshotEntry(e);
   if (e->has_expire()) {
     expires_.Update(e, at_ms);
     return e;
@@ -143,6 +156,7 @@ Entry* DbTable::SetExpire(Entry* e, int64_t at_ms) {
 
 Entry* DbTable::ClearExpire(Entry* e) {
   if (!e->has_expire()) return e;
+  SnapshotEntry(e);
   expires_.Remove(e);
   return keys_.ReplaceWith(
       e, [](Entry* x) { return Entry::Rebuild(x, x->key(), /*expire_slot=*/false); });
@@ -188,6 +202,7 @@ Entry* DbTable::RandomLive(int64_t now_ms) {
 }
 
 DetachedEntry DbTable::Extract(Entry* e) {
+  SnapshotEntry(e);
   const int64_t at = GetExpire(e);
   if (e->has_expire()) expires_.Remove(e);
   Entry* removed = keys_.Remove(e->key());
@@ -211,6 +226,7 @@ Entry* DbTable::InsertAs(DetachedEntry detached, std::string_view key, bool reco
   const bool want_slot = at != kNoExpire;
   // `key` may point into e's own block; Rebuild copies it before freeing that block.
   if (key != e->key() || want_slot != e->has_expire()) e = Entry::Rebuild(e, key, want_slot);
+  MarkNew(e);
   keys_.Insert(e);
   if (want_slot) expires_.Add(e, at);
   if (record_new) Notify(kEventNew, "new", e->key());
@@ -218,6 +234,8 @@ Entry* DbTable::InsertAs(DetachedEntry detached, std::string_view key, bool reco
 }
 
 void DbTable::SwapContents(DbTable& other) {
+  SnapshotAll();
+  other.SnapshotAll();
   keys_.Swap(other.keys_);
   expires_.Swap(other.expires_);
   Notify(kEventDbReset, "swapdb", {});

@@ -31,6 +31,32 @@ namespace tessera::storage {
 
 inline constexpr int64_t kNoExpire = -1;
 
+class DbTable;
+
+// Point-in-time snapshots without fork (docs/snapshots.md). While a snapshot runs, every entry
+// that existed when it started reaches the observer exactly once, in the state it had at the
+// start: either before it is first changed, removed or looked up (the table calls BeforeChange),
+// or when the snapshot's own scan gets to it (SnapshotEntry). Entries created during the snapshot
+// are not part of it.
+//
+// The "already saved" state is one bit per entry compared with SnapshotCut::saved_mark, which
+// all tables of a shard share: starting a snapshot flips that one bit instead of touching every
+// entry. So a started snapshot must visit every entry before the next one starts (an abandoned
+// one keeps scanning without writing), or entries it skipped would look saved to the next one.
+class SnapshotObserver {
+ public:
+  // `e` is about to change or go away; serialize it now. Must not modify the table.
+  virtual void BeforeChange(const DbTable& table, const Entry& e) = 0;
+
+ protected:
+  ~SnapshotObserver() = default;
+};
+
+struct SnapshotCut {
+  bool saved_mark = false;               // entries whose mark equals this are saved (or new)
+  SnapshotObserver* observer = nullptr;  // set while a snapshot runs
+};
+
 // An entry outside any table, with its deadline (kNoExpire if none). Owns the entry: destroys it
 // unless it is inserted somewhere. Movable across threads (plain heap memory).
 class DetachedEntry {
@@ -165,6 +191,20 @@ class DbTable {
   // kEventDbReset for both tables.
   void SwapContents(DbTable& other);
 
+  // --- Snapshots.
+  // The shard's cut, shared by its tables (may be null: no snapshots). Set before any entry is
+  // added.
+  void set_snapshot_cut(SnapshotCut* cut) { cut_ = cut; }
+  // Hands `e` to the running snapshot unless it already has it.
+  void SnapshotEntry(Entry* e) {
+    if (cut_ != nullptr && cut_->observer != nullptr && e->snapshot_mark() != cut_->saved_mark) {
+      cut_->observer->BeforeChange(*this, *e);
+      e->set_snapshot_mark(cut_->saved_mark);
+    }
+  }
+  // SnapshotEntry for every entry (before FLUSHDB or SWAPDB replace them all at once).
+  void SnapshotAll();
+
   // --- Maintenance.
   // Bounded idle-time rehash work (Redis's activerehashing). Returns whether more is pending.
   bool RehashStep(size_t buckets) { return keys_.RehashStep(buckets); }
@@ -182,9 +222,14 @@ class DbTable {
  private:
   // Removes an expired entry: unlink, free, count, record "expired".
   void ExpireEntry(Entry* e);
+  // A new entry is not part of a running snapshot.
+  void MarkNew(Entry* e) {
+    if (cut_ != nullptr) e->set_snapshot_mark(cut_->saved_mark);
+  }
 
   int db_index_;
   ChangeRecorder* recorder_;
+  SnapshotCut* cut_ = nullptr;
   KeyTable keys_;
   ExpireIndex expires_;
   Stats stats_;

@@ -85,6 +85,7 @@ Entry* Entry::Rebuild(Entry* e, std::string_view key, bool expire_slot) {
   Entry* n = Allocate(key, e->type(), e->encoding(), e->emb_len_, expire_slot);
   n->access_time_ = e->access_time_;
   n->lfu_ = e->lfu_;
+  n->set_snapshot_mark(e->snapshot_mark());
   if (e->encoding() == Encoding::kEmbStr) {
     if (e->emb_len_ != 0)
       std::memcpy(n->block() + n->EmbOffset(), e->block() + e->EmbOffset(), e->emb_len_);
@@ -104,6 +105,7 @@ Entry* Entry::ReplaceValue(Entry* e, ValueInit&& init) {
   if (!same_shape) {
     Entry* n = Create(e->key(), std::move(init), e->has_expire());
     n->access_time_ = e->access_time_;
+    n->set_snapshot_mark(e->snapshot_mark());
     if (e->has_expire()) n->set_expire_slot(e->expire_slot());
     Destroy(e);
     return n;

@@ -3,7 +3,7 @@
 // Layout (offsets in bytes; everything after the 16-byte header is optional or variable):
 //
 //    0  Entry* next          hash-chain link, owned by KeyTable
-//    8  uint8  meta          type:3 | encoding:2 | has_expire:1 | long_key:1
+//    8  uint8  meta          type:3 | encoding:2 | has_expire:1 | long_key:1 | snapshot:1
 //    9  uint8  key_len       key length when < 255 (else long_key and a uint32 below)
 //   10  uint8  emb_len       "embstr" value length (<= 44), else 0
 //   11  uint8  lfu           reserved for an LFU counter (not maintained yet)
@@ -88,6 +88,9 @@ class Entry {
   static constexpr uint8_t kEncodingMask = 0x03;
   static constexpr uint8_t kHasExpireBit = 1 << 5;
   static constexpr uint8_t kLongKeyBit = 1 << 6;
+  // Whether the running snapshot has this entry already (see SnapshotCut in db_table.h). Kept
+  // across Rebuild and ReplaceValue: moving an entry's block does not make it a new entry.
+  static constexpr uint8_t kSnapshotBit = 1 << 7;
   static constexpr size_t kHeaderSize = 16;
   static constexpr uint8_t kLongKeyMarker = 255;
 
@@ -114,6 +117,10 @@ class Entry {
   char* block() { return reinterpret_cast<char*>(this); }
   const char* block() const { return reinterpret_cast<const char*>(this); }
   bool long_key() const { return (meta_ & kLongKeyBit) != 0; }
+  bool snapshot_mark() const { return (meta_ & kSnapshotBit) != 0; }
+  void set_snapshot_mark(bool m) {
+    meta_ = static_cast<uint8_t>(m ? (meta_ | kSnapshotBit) : (meta_ & ~kSnapshotBit));
+  }
   size_t key_size() const;
   size_t KeyLenOffset() const { return kHeaderSize + (has_expire() ? 4 : 0); }
   size_t PayloadOffset() const { return KeyLenOffset() + (long_key() ? 4 : 0); }
