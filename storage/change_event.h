@@ -61,6 +61,8 @@ class ChangeRecorder {
     return dirty;
   }
   void AddWrites(uint64_t n) { extra_dirty_ += n; }
+  // Whether the op running now has changed anything yet (before TakeOpDirty resets it).
+  bool op_wrote() const { return op_wrote_ || extra_dirty_ > 0; }
 
  private:
   std::vector<ChangeEvent> events_;

@@ -11,7 +11,7 @@ namespace tessera::storage {
 struct EncodingLimits {
   // Positive: max entries per packed list node; negative: max node bytes (-1 4K ... -5 64K).
   std::atomic<int64_t> list_max_listpack_size{-2};
-  std::atomic<int64_t> hash_max_listpack_entries{128};
+  std::atomic<int64_t> hash_max_listpack_entries{512};
   std::atomic<int64_t> hash_max_listpack_value{64};
   std::atomic<int64_t> set_max_intset_entries{512};
   std::atomic<int64_t> zset_max_listpack_entries{128};

@@ -18,8 +18,10 @@
 #include "src/commands/arg_parse.h"
 #include "src/commands/multikey.h"
 #include "src/engine/engine.h"
+#include "src/engine/journal.h"
 #include "src/engine/key_waiters.h"
 #include "src/engine/op_context.h"
+#include "src/engine/propagation.h"
 #include "src/engine/shard.h"
 #include "storage/db_table.h"
 #include "storage/errors.h"
@@ -105,6 +107,19 @@ class ListWaiter final : public engine::Waiter {
 // cursor, so a later Lock() skips acquiring and then releases other calls' locks at the end.
 // A concurrent transaction holding the destination may therefore see this push between two of
 // its steps. Switch to call.Lock() over both keys once Park resets that cursor.
+const char* EndName(ListEnd end) { return end == ListEnd::kHead ? "LEFT" : "RIGHT"; }
+
+// The second half of a BLMOVE served across shards, in the journal: the push it made.
+void JournalPush(engine::Engine& engine, OpContext& ctx, std::string_view key, ListEnd end,
+                 std::string_view value) {
+  engine::Journal* journal = engine.journal();
+  if (journal == nullptr) return;
+  std::string record;
+  engine::AppendCommand(&record, std::vector<std::string_view>{
+                                     end == ListEnd::kHead ? "LPUSH" : "RPUSH", key, value});
+  journal->Append(ctx.db_index(), record);
+}
+
 void FinishMoveAcrossShards(CommandCall& call, std::string value, ListEnd from, ListEnd to) {
   const CommandArgs* args = &call.args();
   const ShardId src_shard = call.ShardOf((*args)[1]);
@@ -112,10 +127,11 @@ void FinishMoveAcrossShards(CommandCall& call, std::string value, ListEnd from, 
   auto state = std::make_shared<std::pair<std::string, OpStatus>>(std::move(value), OpStatus::kOk);
   call.RunOnShard(
       dst_shard,
-      [state, args, to](OpContext& ctx) {
+      [state, args, to, engine = &call.engine()](OpContext& ctx) {
         state->second =
             storage::OpListPush(ctx.db(), (*args)[2], {state->first}, to, false, ctx.now_ms())
                 .status;
+        if (state->second == OpStatus::kOk) JournalPush(*engine, ctx, (*args)[2], to, state->first);
       },
       [state, args, src_shard, from](CommandCall& call) {
         if (state->second == OpStatus::kOk) {
@@ -124,8 +140,9 @@ void FinishMoveAcrossShards(CommandCall& call, std::string value, ListEnd from, 
         }
         call.RunOnShard(
             src_shard,
-            [state, args, from](OpContext& ctx) {
+            [state, args, from, engine = &call.engine()](OpContext& ctx) {
               storage::OpListPush(ctx.db(), (*args)[1], {state->first}, from, false, ctx.now_ms());
+              JournalPush(*engine, ctx, (*args)[1], from, state->first);
             },
             [](CommandCall& call) { call.reply().Error(storage::kErrWrongType); });
       });
@@ -144,6 +161,7 @@ ServeOutcome ListWaiter::Serve(engine::Shard& shard, std::string_view key, int64
       return ServeOutcome::kServed;
     }
     storage::OpListMove(db, k, dest_, from_, to_, now_ms, &value);
+    Journal({"LMOVE", k, dest_, EndName(from_), EndName(to_)});
     Deliver([value = std::move(value)](CommandCall& call) { call.reply().Bulk(value); });
     return ServeOutcome::kServed;
   }
@@ -151,6 +169,12 @@ ServeOutcome ListWaiter::Serve(engine::Shard& shard, std::string_view key, int64
   Strings values;
   const size_t count = kind_ == Kind::kMPop ? static_cast<size_t>(count_) : 1;
   storage::OpListPop(db, k, from_, count, now_ms, &values);
+  if (kind_ == Kind::kMPop) {
+    const std::string n = std::to_string(values.size());
+    Journal({"LMPOP", "1", k, EndName(from_), "COUNT", n});
+  } else {
+    Journal({from_ == ListEnd::kHead ? "LPOP" : "RPOP", k});
+  }
   switch (kind_) {
     case Kind::kPop:
       Deliver([k = std::move(k), v = std::move(values.front())](CommandCall& call) {

@@ -151,6 +151,8 @@ class ZSetWaiter final : public engine::Waiter {
     if (!TryClaim()) return engine::ServeOutcome::kGone;
     std::vector<ScoredMember> popped;
     storage::OpZPop(db, key, request_.max, request_.count, now_ms, &popped);
+    const std::string n = std::to_string(popped.size());
+    Journal({request_.max ? "ZPOPMAX" : "ZPOPMIN", key, n});
     Deliver([request = request_, k = std::string(key), popped = std::move(popped)](
                 CommandCall& call) { ReplyPopped(call.reply(), request, k, popped); });
     return engine::ServeOutcome::kServed;

@@ -1,7 +1,9 @@
 #include "src/engine/coordinated_call.h"
 
 #include "src/engine/engine.h"
+#include "src/engine/journal.h"
 #include "src/engine/op_context.h"
+#include "src/engine/propagation.h"
 
 namespace tessera::engine {
 
@@ -121,6 +123,7 @@ void CoordinatedCall::RunOnShards(std::vector<ShardId> shards, ShardStep step, C
 }
 
 void CoordinatedCall::Park() {
+  parked_ = true;
   ++pending_;
   ShardId origin = static_cast<ShardId>(client_->loop_index());
   std::vector<std::pair<ShardId, LockSet>> plan = std::move(plan_);
@@ -146,6 +149,14 @@ void CoordinatedCall::StepDone() {
 
 void CoordinatedCall::MaybeFinish() {
   if (depth_ > 0 || pending_ > 0) return;
+  // Journal the command while its locks are still held, so no later change to its keys can be
+  // recorded before it. A parked (blocking) command was journaled where it was served.
+  if (!parked_ && spec_->Has(kCmdWrite)) {
+    if (Journal* journal = engine_->journal()) {
+      std::string record = CoordinatorRecord(*spec_, args_, reply_buf_);
+      if (!record.empty()) journal->Append(db(), record);
+    }
+  }
   if (discard_) reply_buf_.clear();
   bool was_async = slot_ != nullptr;
   if (was_async) {

@@ -48,6 +48,7 @@ class CoordinatedCall final : public CommandCall {
   std::vector<std::pair<ShardId, LockSet>> plan_;  // what this call locks, by shard
   size_t acquired_ = 0;
   bool started_ = false;
+  bool parked_ = false;      // blocked at some point: journaled where it was served
   Continuation after_lock_;  // Lock()'s continuation while its acquisition runs
   int depth_ = 0;            // > 0 while the handler or a continuation is on the stack
   bool discard_;

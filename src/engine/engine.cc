@@ -6,8 +6,10 @@
 #include <variant>
 
 #include "src/engine/coordinated_call.h"
+#include "src/engine/journal.h"
 #include "src/engine/key_waiters.h"
 #include "src/engine/op_context.h"
+#include "src/engine/propagation.h"
 #include "src/engine/shard.h"
 #include "src/engine/shipped_call.h"
 #include "src/engine/transaction.h"
@@ -154,10 +156,37 @@ std::vector<CommandStats>& Engine::local_command_stats() {
   return loops_state_[LocalShard()]->stats;
 }
 
+void Engine::SetJournal(Journal* journal) {
+  journal_.store(journal, std::memory_order_release);
+  for (ShardId s = 0; s < shard_count(); ++s) {
+    loops_[s]->Post([this, s, on = journal != nullptr] {
+      Shard& shard = this->shard(s);
+      shard.set_journal_mask(on ? storage::kEventExpired : 0);
+    });
+  }
+}
+
+void Engine::JournalExpired(Shard& shard) {
+  Journal* journal = this->journal();
+  const std::vector<storage::ChangeEvent>& events = shard.changes().events();
+  if (journal != nullptr) {
+    for (size_t i = shard.journaled_events(); i < events.size(); ++i) {
+      const storage::ChangeEvent& e = events[i];
+      if (e.cls != storage::kEventExpired) continue;
+      std::string record;
+      AppendCommand(&record, std::vector<std::string_view>{"DEL", e.key});
+      journal->Append(e.db, record);
+    }
+  }
+  shard.set_journaled_events(events.size());
+}
+
 void Engine::AfterOp(Shard& shard) {
   storage::ChangeRecorder& changes = shard.changes();
   shard.add_dirty(changes.TakeOpDirty());
   if (changes.empty()) return;
+  // Keys the op (or active expiry) removed as expired: their DELs, if not journaled yet.
+  if (shard.journal_mask() != 0) JournalExpired(shard);
   const std::vector<storage::ChangeEvent>& events = changes.events();
   // Blocked clients first: serving them records more changes (their pops) into `events`, which
   // WATCH, notifications and the feed below must see too.
@@ -177,8 +206,10 @@ void Engine::AfterOp(Shard& shard) {
     }
   }
   if (shard.notify_mask() != 0) pubsub_->PublishKeyspaceEvents(shard.id(), events);
-  // The change feed attaches here.
+  // Records of blocked clients served above came after their pushes (they journal at serve).
+  if (shard.journal_mask() != 0) JournalExpired(shard);
   changes.Clear();
+  shard.set_journaled_events(0);
 }
 
 void Engine::OnCommand(net::Client& client, protocol::CommandArgs&& args) {
@@ -255,6 +286,10 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
       return;
     }
     spec = sub;
+  }
+  if (!session.internal && !spec->Has(kCmdLoading) && loading()) {
+    reject("LOADING Redis is loading the dataset in memory");
+    return;
   }
   CommandStats& stats = state.stats[spec->id];
   if (!spec->ArityOk(args.size())) {
@@ -349,12 +384,31 @@ void Engine::RunInline(net::Client& client, const CommandSpec& spec, protocol::C
 
 void Engine::RunOp(OpContext& ctx, const CommandSpec& spec, protocol::CommandArgs&& args,
                    protocol::ReplyBuilder& reply) {
+  Journal* journal = spec.Has(kCmdWrite) ? this->journal() : nullptr;
+  const size_t reply_start = reply.out()->size();
   if (spec.on_shard != nullptr) {
     spec.on_shard(ctx, args, reply);
+    if (journal != nullptr && ctx.shard().changes().op_wrote()) {
+      // Expired keys the op ran into go first; then the op; blocked clients it serves (in
+      // AfterOp) after it.
+      JournalExpired(ctx.shard());
+      std::string record =
+          ShardRecord(spec, args, ctx, std::string_view(*reply.out()).substr(reply_start));
+      if (!record.empty()) journal->Append(ctx.db_index(), record);
+    }
     AfterOp(ctx.shard());
   } else {
+    // Runs to completion on this shard's thread (steps inline), so nothing interleaves.
+    protocol::CommandArgs kept;
+    if (journal != nullptr) kept = args;
     ShippedCall call(this, &spec, std::move(args), ctx, reply.out());
     spec.on_coordinator(call);
+    if (journal != nullptr) {
+      JournalExpired(ctx.shard());
+      std::string record =
+          CoordinatorRecord(spec, kept, std::string_view(*reply.out()).substr(reply_start));
+      if (!record.empty()) journal->Append(ctx.db_index(), record);
+    }
   }
 }
 

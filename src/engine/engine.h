@@ -36,6 +36,7 @@
 namespace tessera::engine {
 
 class BlockedClients;
+class Journal;
 class CoordinatedCall;
 class OpContext;
 
@@ -84,6 +85,17 @@ class Engine final : public net::CommandSink {
   // Where every op's recorded changes are handled (events, WATCH, journal, stats). On the
   // shard's thread, after each op.
   void AfterOp(Shard& shard);
+
+  // The journal write commands are recorded in (journal.h); null: none (appendonly no). Any
+  // thread; takes effect for ops that start after the call. The journal must outlive its use.
+  void SetJournal(Journal* journal);
+  Journal* journal() const { return journal_.load(std::memory_order_acquire); }
+  // Shard thread: appends DEL for keys the op so far found expired (before the op's own record).
+  void JournalExpired(Shard& shard);
+  // While the dataset loads, clients other than the server's own get Redis's -LOADING error
+  // for commands without the "loading" flag. Any thread.
+  void set_loading(bool on) { loading_.store(on, std::memory_order_release); }
+  bool loading() const { return loading_.load(std::memory_order_acquire); }
 
   // Loop `id`'s blocked clients (key_waiters.h): used on loop `id`'s thread only, except for
   // the atomic count other threads may read. Lives as long as the engine.
@@ -151,6 +163,8 @@ class Engine final : public net::CommandSink {
   int databases_;
   const std::atomic<int64_t>* hz_ = nullptr;
   std::atomic<bool> active_expire_{true};
+  std::atomic<Journal*> journal_{nullptr};
+  std::atomic<bool> loading_{false};
 };
 
 }  // namespace tessera::engine

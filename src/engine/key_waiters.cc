@@ -8,7 +8,9 @@
 #include <utility>
 
 #include "src/engine/engine.h"
+#include "src/engine/journal.h"
 #include "src/engine/lock_table.h"
+#include "src/engine/propagation.h"
 #include "src/engine/shard.h"
 #include "src/runtime/clock.h"
 #include "src/runtime/timer.h"
@@ -45,6 +47,14 @@ std::vector<ShardId> Waiter::Shards() const {
   std::sort(shards.begin(), shards.end());
   shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
   return shards;
+}
+
+void Waiter::Journal(const std::vector<std::string_view>& command) const {
+  engine::Journal* journal = engine_->journal();
+  if (journal == nullptr) return;
+  std::string record;
+  AppendCommand(&record, command);
+  journal->Append(db_, record);
 }
 
 void Waiter::Deliver(CommandCall::Continuation finish) {

@@ -80,6 +80,10 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
   // After a successful claim, on any thread: runs `finish` on the client's loop as the parked
   // call's continuation (it writes the reply and may run more steps).
   void Deliver(CommandCall::Continuation finish);
+  // On the serving shard, right after taking the data: journals what was taken as the
+  // non-blocking command that takes it (LPOP, LMOVE, ZPOPMIN...), before any later change to
+  // the key can be journaled. A served call journals nothing when it ends (it was parked).
+  void Journal(const std::vector<std::string_view>& command) const;
 
  private:
   Engine* engine_;

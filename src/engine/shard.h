@@ -1,6 +1,7 @@
 // One shard: this loop's slice of all databases. Touched only by its own loop's thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -13,7 +14,8 @@
 
 namespace tessera::storage {
 class DbTable;
-}
+struct SnapshotCut;
+}  // namespace tessera::storage
 
 namespace tessera::engine {
 
@@ -29,9 +31,19 @@ class Shard {
   int databases() const { return static_cast<int>(dbs_.size()); }
   storage::DbTable& db(int index) { return *dbs_[index]; }
   storage::ChangeRecorder& changes() { return changes_; }
-  // Writes since the last save (rdb_changes_since_last_save): one per op that changed data.
-  uint64_t dirty() const { return dirty_; }
-  void add_dirty(uint64_t n) { dirty_ += n; }
+  // Writes since the last successful save (rdb_changes_since_last_save): one per op that changed
+  // data. Any thread may read (the save-point check runs on loop 0).
+  uint64_t dirty() const { return total_dirty() - saved_dirty_.load(std::memory_order_relaxed); }
+  // Writes since startup; monotonic. Any thread may read.
+  uint64_t total_dirty() const { return dirty_.load(std::memory_order_relaxed); }
+  void add_dirty(uint64_t n) {
+    // Only this shard's thread writes: a plain store, no locked read-modify-write.
+    dirty_.store(dirty_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  // A snapshot that started when total_dirty() was `at` has been saved. Shard thread.
+  void MarkSaved(uint64_t at) { saved_dirty_.store(at, std::memory_order_relaxed); }
+  // Point-in-time snapshots of this shard's tables (storage/db_table.h).
+  storage::SnapshotCut& snapshot_cut() { return *snapshot_cut_; }
   LockTable& locks() { return locks_; }
   WatchTable& watches() { return watches_; }
   // Clients blocked on this shard's keys; null until a blocking command installs one.
@@ -46,6 +58,15 @@ class Shard {
     UpdateKeepMask();
   }
   uint16_t notify_mask() const { return notify_mask_; }
+  // Event classes the journal needs (expired keys become DEL records); 0 without a journal.
+  void set_journal_mask(uint16_t mask) {
+    journal_mask_ = mask;
+    UpdateKeepMask();
+  }
+  uint16_t journal_mask() const { return journal_mask_; }
+  // How many of changes().events() the journal has seen (Engine::JournalExpired).
+  size_t journaled_events() const { return journaled_events_; }
+  void set_journaled_events(size_t n) { journaled_events_ = n; }
 
   // SWAPDB on this shard's slices.
   void SwapDbs(int a, int b);
@@ -58,7 +79,11 @@ class Shard {
   WatchTable watches_;
   std::unique_ptr<BlockingRegistry> blocking_;
   uint16_t notify_mask_ = 0;
-  uint64_t dirty_ = 0;
+  uint16_t journal_mask_ = 0;
+  size_t journaled_events_ = 0;
+  std::atomic<uint64_t> dirty_{0};
+  std::atomic<uint64_t> saved_dirty_{0};
+  std::unique_ptr<storage::SnapshotCut> snapshot_cut_;
   std::vector<std::unique_ptr<storage::DbTable>> dbs_;
 };
 

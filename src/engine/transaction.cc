@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "src/engine/engine.h"
+#include "src/engine/journal.h"
 #include "src/engine/op_context.h"
+#include "src/engine/propagation.h"
 #include "src/engine/shard.h"
 #include "storage/db_table.h"
 
@@ -32,7 +34,12 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
  public:
   ExecRun(CommandCall& call, std::vector<protocol::CommandArgs> queue,
           std::vector<const CommandSpec*> specs)
-      : call_(call), queue_(std::move(queue)), specs_(std::move(specs)), replies_(queue_.size()) {}
+      : call_(call),
+        queue_(std::move(queue)),
+        specs_(std::move(specs)),
+        replies_(queue_.size()),
+        records_(queue_.size()),
+        dbs_(queue_.size()) {}
 
   void Pump();
 
@@ -45,11 +52,16 @@ class ExecRun : public std::enable_shared_from_this<ExecRun> {
     Pump();
   }
   void Finish();
+  // The transaction's journal record: MULTI, each write's record in its db, EXEC. Appended
+  // while EXEC still holds every lock, so replay applies it whole.
+  void Journal();
 
   CommandCall& call_;
   std::vector<protocol::CommandArgs> queue_;
   std::vector<const CommandSpec*> specs_;
   std::vector<std::string> replies_;
+  std::vector<std::string> records_;            // per command: its journal record (empty: none)
+  std::vector<int> dbs_;                        // per command: the db it ran in
   std::vector<std::unique_ptr<SubCall>> subs_;  // kept until EXEC ends: they may be on the stack
   size_t index_ = 0;
   bool pumping_ = false;
@@ -99,6 +111,9 @@ class ExecRun::SubCall final : public CommandCall {
   void MaybeDone() {
     if (issued_ || done_) return;
     done_ = true;
+    if (spec_->Has(kCmdWrite) && engine_->journal() != nullptr) {
+      run_->records_[run_->index_] = CoordinatorRecord(*spec_, args_, *reply_.out());
+    }
     run_->Done();
   }
 
@@ -129,6 +144,7 @@ void ExecRun::StartCommand() {
   protocol::CommandArgs& args = queue_[index_];
   std::string* out = &replies_[index_];
   net::ClientSession& session = call_.session();
+  dbs_[index_] = session.db;
   if (spec->on_coordinator) {
     subs_.push_back(std::make_unique<SubCall>(this, spec, std::move(args), out));
     subs_.back()->Run();
@@ -140,17 +156,45 @@ void ExecRun::StartCommand() {
   int db = session.db;
   protocol::RespVersion resp = session.resp;
   auto self = shared_from_this();
+  std::string* record = &records_[index_];
+  Engine* engine = &call_.engine();
   call_.RunOnShard(
       dest,
-      [spec, &args, out, db, resp](OpContext& ctx) {
+      [spec, &args, out, db, resp, record, engine](OpContext& ctx) {
         OpContext op(ctx.shard(), db, resp, ctx.now_ms());
         protocol::ReplyBuilder reply(out, resp);
         spec->on_shard(op, args, reply);
+        if (spec->Has(kCmdWrite) && engine->journal() != nullptr &&
+            op.shard().changes().op_wrote()) {
+          engine->JournalExpired(op.shard());
+          *record = ShardRecord(*spec, args, op, *out);
+        }
       },
       [self](CommandCall&) { self->Done(); });
 }
 
+void ExecRun::Journal() {
+  engine::Journal* journal = call_.engine().journal();
+  if (journal == nullptr) return;
+  std::string block;
+  int current_db = -1;
+  for (size_t i = 0; i < records_.size(); ++i) {
+    if (records_[i].empty()) continue;
+    if (block.empty()) AppendCommand(&block, std::vector<std::string_view>{"MULTI"});
+    if (dbs_[i] != current_db) {
+      current_db = dbs_[i];
+      const std::string db = std::to_string(current_db);
+      AppendCommand(&block, std::vector<std::string_view>{"SELECT", db});
+    }
+    block.append(records_[i]);
+  }
+  if (block.empty()) return;
+  AppendCommand(&block, std::vector<std::string_view>{"EXEC"});
+  journal->Append(-1, block);
+}
+
 void ExecRun::Finish() {
+  Journal();
   net::ClientSession& session = call_.session();
   session.in_exec = false;
   // The reply is built with the protocol in force now: HELLO inside MULTI switches it.

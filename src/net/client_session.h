@@ -22,6 +22,8 @@ struct ClientSession {
   int db = 0;
   protocol::RespVersion resp = protocol::RespVersion::kResp2;
   bool authenticated = false;
+  // The server's own client (save points, AOF replay): not refused while loading.
+  bool internal = false;
   std::string name;      // CLIENT SETNAME
   std::string lib_name;  // CLIENT SETINFO LIB-NAME
   std::string lib_ver;   // CLIENT SETINFO LIB-VER

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "src/net/connection.h"
+#include "src/net/output_gate.h"
 #include "src/runtime/clock.h"
 
 namespace tessera::net {
@@ -41,6 +42,8 @@ void LoopNet::Forget(Connection* conn) {
 }
 
 void LoopNet::FlushDirty() {
+  // Held back until durable; the gate wakes the loop, and this hook runs again.
+  if (gate_ != nullptr && !dirty_.empty() && !gate_->MayWrite(loop_->index())) return;
   // Flushing can make more connections dirty (a close completes replies elsewhere), so swap.
   while (!dirty_.empty()) {
     flushing_.swap(dirty_);

@@ -18,6 +18,7 @@
 namespace tessera::net {
 
 class Connection;
+class OutputGate;
 
 class LoopNet {
  public:
@@ -36,6 +37,8 @@ class LoopNet {
   static constexpr size_t kReadBufferSize = 64 * 1024;
 
   void MarkDirty(Connection* conn) { dirty_.push_back(conn); }
+  // Consulted before pending output is written (see output_gate.h). Set before the loop starts.
+  void set_output_gate(OutputGate* gate) { gate_ = gate; }
   void Forget(Connection* conn);
 
   void ForEachConnection(const std::function<void(Connection&)>& fn);
@@ -50,6 +53,7 @@ class LoopNet {
   NetOptions* options_;
   CommandSink* sink_;
   std::unique_ptr<char[]> read_buffer_;
+  OutputGate* gate_ = nullptr;
   std::vector<Connection*> dirty_;
   std::vector<Connection*> flushing_;
   std::unordered_map<uint64_t, Connection*> connections_;

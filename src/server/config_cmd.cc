@@ -6,9 +6,12 @@
 
 #include "src/engine/command_call.h"
 #include "src/engine/engine.h"
+#include "src/runtime/loop.h"
+#include "src/runtime/timer.h"
 #include "src/server/admin_cmds.h"
 #include "src/server/log.h"
 #include "src/server/server.h"
+#include "src/server/snapshots.h"
 
 namespace tessera::server {
 namespace {
@@ -135,6 +138,48 @@ void RegisterConfigCommand(engine::CommandRegistry& registry, Server& server) {
   registry.Add(std::move(config));
 }
 
+namespace {
+
+// Saves, then stops the server. A failed save keeps it running (unless FORCE), as in Redis.
+void SaveAndShutdown(Server& server, engine::CommandCall& call, bool force) {
+  Log(LogLevel::kNotice, "Saving the final RDB snapshot before exiting.");
+  server.snapshots().Save(call, SnapshotService::Mode::kForeground,
+                          [&server, force](engine::CommandCall& call, bool ok, const std::string&) {
+                            if (!ok && !force) {
+                              Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
+                              call.reply().Error("ERR Errors trying to SHUTDOWN. Check logs.");
+                              return;
+                            }
+                            server.RequestShutdown();
+                          });
+}
+
+// A background save is running: the call stays parked until it ends (polled every 10 ms), so
+// the final snapshot still includes every write acknowledged before SHUTDOWN.
+void AwaitBackgroundSave(Server& server, engine::CommandCall& call, bool force,
+                         runtime::Timer* timer) {
+  if (server.snapshots().status().in_progress) {
+    timer->Arm(10,
+               [&server, &call, force, timer] { AwaitBackgroundSave(server, call, force, timer); });
+    return;
+  }
+  // Not from inside the timer's own callback.
+  runtime::Loop::Current()->Post([timer] { delete timer; });
+  call.Unpark(
+      [&server, force](engine::CommandCall& call) { SaveAndShutdown(server, call, force); });
+}
+
+void ShutdownWithSave(Server& server, engine::CommandCall& call, bool force) {
+  if (!server.snapshots().status().in_progress) {
+    SaveAndShutdown(server, call, force);
+    return;
+  }
+  call.Park();
+  AwaitBackgroundSave(server, call, force, new runtime::Timer(runtime::Loop::Current()));
+}
+
+}  // namespace
+
 void RegisterShutdownCommand(engine::CommandRegistry& registry, Server& server) {
   engine::CommandSpec spec;
   spec.name = "shutdown";
@@ -148,22 +193,35 @@ void RegisterShutdownCommand(engine::CommandRegistry& registry, Server& server) 
       "O(N) when saving, where N is the total number of keys in all databases "
       "when saving data, otherwise O(1)";
   spec.on_coordinator = [&server](engine::CommandCall& call) {
-    // Options (NOSAVE, SAVE, NOW, FORCE, ABORT) are validated; there is nothing to save yet.
+    bool nosave = false, save = false, force = false;
     for (size_t i = 1; i < call.args().size(); ++i) {
       std::string opt(call.args()[i]);
       for (char& ch : opt) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      if (opt != "nosave" && opt != "save" && opt != "now" && opt != "force" && opt != "abort") {
+      if (opt == "nosave") {
+        nosave = true;
+      } else if (opt == "save") {
+        save = true;
+      } else if (opt == "force") {
+        force = true;
+      } else if (opt == "abort") {
+        call.reply().Error("ERR No shutdown in progress.");
+        return;
+      } else if (opt != "now") {
         call.reply().Error("ERR syntax error");
         return;
       }
-      if (opt == "abort") {
-        call.reply().Error("ERR No shutdown in progress.");
-        return;
-      }
+    }
+    if (nosave && save) {
+      call.reply().Error("ERR syntax error");
+      return;
     }
     Log(LogLevel::kWarning, "User requested shutdown...");
-    // Like Redis, no reply: the connection simply closes when the server exits.
-    server.RequestShutdown();
+    if (nosave || (!save && !server.HasSavePoints())) {
+      // Like Redis, no reply: the connection simply closes when the server exits.
+      server.RequestShutdown();
+      return;
+    }
+    ShutdownWithSave(server, call, force);
   };
   registry.Add(std::move(spec));
 }

@@ -20,6 +20,7 @@
 #include "src/server/admin_cmds.h"
 #include "src/server/memory_stats.h"
 #include "src/server/server.h"
+#include "src/server/snapshots.h"
 
 namespace tessera::server {
 namespace {
@@ -159,21 +160,35 @@ std::string Render(Server& server, const std::set<std::string>& sections,
     Field(out, "lazyfree_pending_objects", "0");
   }
   if (section("persistence", "Persistence")) {
-    Field(out, "loading", "0");
+    Field(out, "loading", server.engine().loading() ? "1" : "0");
     Field(out, "async_loading", "0");
     Field(out, "rdb_changes_since_last_save", total.writes);
-    Field(out, "rdb_bgsave_in_progress", "0");
-    Field(out, "rdb_last_save_time", static_cast<uint64_t>(server.start_time_ms() / 1000));
-    Field(out, "rdb_last_bgsave_status", "ok");
-    Field(out, "rdb_last_bgsave_time_sec", "-1");
-    Field(out, "rdb_current_bgsave_time_sec", "-1");
-    Field(out, "aof_enabled", "0");
-    Field(out, "aof_rewrite_in_progress", "0");
+    const SnapshotStatus snap = server.snapshots().status();
+    Field(out, "rdb_bgsave_in_progress", snap.in_progress ? "1" : "0");
+    Field(out, "rdb_last_save_time", static_cast<uint64_t>(snap.last_save_unix));
+    Field(out, "rdb_last_bgsave_status", snap.last_ok ? "ok" : "err");
+    Field(out, "rdb_last_bgsave_time_sec", std::to_string(snap.last_duration_s));
+    Field(out, "rdb_current_bgsave_time_sec",
+          std::to_string(snap.in_progress ? (now_ms - snap.current_start_ms) / 1000 : -1));
+    // No fork, so no copy-on-write pages: what a snapshot holds is its shards' output buffers.
+    Field(out, "rdb_last_cow_size", "0");
+    Field(out, "rdb_saves", snap.saves);
+    const AofStatus aof = server.aof().status();
+    Field(out, "aof_enabled", aof.enabled ? "1" : "0");
+    Field(out, "aof_rewrite_in_progress", aof.rewrite_in_progress ? "1" : "0");
     Field(out, "aof_rewrite_scheduled", "0");
-    Field(out, "aof_last_rewrite_time_sec", "-1");
+    Field(out, "aof_last_rewrite_time_sec", std::to_string(aof.last_rewrite_time_s));
     Field(out, "aof_current_rewrite_time_sec", "-1");
-    Field(out, "aof_last_bgrewrite_status", "ok");
-    Field(out, "aof_last_write_status", "ok");
+    Field(out, "aof_last_bgrewrite_status", aof.last_rewrite_ok ? "ok" : "err");
+    Field(out, "aof_rewrites", aof.rewrites);
+    Field(out, "aof_last_write_status", aof.last_write_ok ? "ok" : "err");
+    if (aof.enabled) {
+      Field(out, "aof_current_size", aof.current_size);
+      Field(out, "aof_buffer_length", aof.buffer_length);
+      Field(out, "aof_pending_bio_fsync", aof.fsync_in_progress ? "1" : "0");
+      // Writes are never postponed behind an fsync here (the writer thread waits, not them).
+      Field(out, "aof_delayed_fsync", "0");
+    }
   }
   if (section("stats", "Stats")) {
     uint64_t processed = 0;

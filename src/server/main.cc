@@ -45,12 +45,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::thread([&server, set] {
-    int sig = 0;
-    sigwait(&set, &sig);
-    tessera::server::Log(tessera::server::LogLevel::kWarning,
-                         std::string("Received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
-                             " scheduling shutdown...");
-    server.RequestShutdown();
+    // Every signal is handled: a shutdown whose final save fails leaves the server running, as
+    // Redis does, and a second signal tries again.
+    for (;;) {
+      int sig = 0;
+      sigwait(&set, &sig);
+      tessera::server::Log(tessera::server::LogLevel::kWarning,
+                           std::string("Received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                               " scheduling shutdown...");
+      server.ShutdownFromSignal();
+    }
   }).detach();
   server.Wait();
   tessera::server::Log(tessera::server::LogLevel::kWarning,

@@ -20,6 +20,9 @@
 namespace tessera::server {
 namespace {
 
+// The id of the server's own client (CLIENT LIST does not show it: it has no connection).
+constexpr uint64_t kSelfClientId = uint64_t{1} << 62;
+
 std::string RandomRunId() {
   std::random_device rd;
   std::mt19937_64 gen(rd());
@@ -143,8 +146,21 @@ void Server::RegisterDirectives() {
   c.AddBool("always-show-logo", false).immutable = true;
   c.AddBool("set-proc-title", true).immutable = true;
   c.AddInt("io-threads", 1, 1, 128).immutable = true;
-  c.AddBool("appendonly", false);
-  c.AddEnum("appendfsync", "everysec", {"always", "everysec", "no"});
+  // Turning the AOF on or off at runtime (Redis rewrites it from the dataset) is not supported
+  // yet: set it in the config file (docs/differences.md).
+  c.AddBool("appendonly", false).immutable = true;
+  {
+    Config::Param& p = c.AddEnum("appendfsync", "everysec", {"always", "everysec", "no"});
+    p.apply = [this](const std::string& v) {
+      if (aof_) aof_->SetPolicy(v);
+    };
+  }
+  c.AddBool("aof-load-truncated", true);
+  c.AddBool("aof-use-rdb-preamble", true);
+  c.AddBool("aof-timestamp-enabled", false);
+  c.AddBool("aof-rewrite-incremental-fsync", true);
+  c.AddInt("auto-aof-rewrite-percentage", 100, 0, INT_MAX);
+  c.AddMemory("auto-aof-rewrite-min-size", 64LL * 1024 * 1024, 0, LLONG_MAX);
   c.AddString("appendfilename", "appendonly.aof").immutable = true;
   c.AddString("appenddirname", "appendonlydir").immutable = true;
   {
@@ -175,7 +191,7 @@ void Server::RegisterDirectives() {
              "allkeys-lfu", "allkeys-random", "noeviction"});
   c.AddInt("maxmemory-samples", 5, 1, 64);
   storage::EncodingLimits& limits = storage::GlobalEncodingLimits();
-  c.AddInt("hash-max-listpack-entries", 128, 0, LONG_MAX, &limits.hash_max_listpack_entries);
+  c.AddInt("hash-max-listpack-entries", 512, 0, LONG_MAX, &limits.hash_max_listpack_entries);
   c.AddMemory("hash-max-listpack-value", 64, 0, LONG_MAX, &limits.hash_max_listpack_value);
   c.AddInt("list-max-listpack-size", -2, INT_MIN, INT_MAX, &limits.list_max_listpack_size);
   c.AddInt("list-compress-depth", 0, 0, INT_MAX);
@@ -249,6 +265,12 @@ bool Server::Start(std::string* error) {
     net_ptrs.push_back(nets_.back().get());
   }
   engine_->SetLoopNets(net_ptrs);
+  snapshots_ = std::make_unique<SnapshotService>(*this);
+  aof_ = std::make_unique<AofService>(*this);
+  // With the AOF on, it is the dataset (Redis does not load the RDB dump then).
+  if (!aof_->Prepare(error)) return false;
+  if (!aof_->enabled() && !snapshots_->LoadAtStartup(error)) return false;
+  for (auto& n : nets_) n->set_output_gate(aof_.get());
   engine_->Attach();
   engine_->SetNotifyFlags(notify_flags_);
   engine_->StartExpiryCycles(&hz_);
@@ -273,6 +295,11 @@ bool Server::Start(std::string* error) {
   for (int i = 0; i < threads; ++i) {
     loops_[i]->Start(pin ? static_cast<int>(i % cores) : -1);
   }
+  loops_[0]->Post([this] {
+    self_client_ = new InternalClient(loops_[0].get(), kSelfClientId, engine_.get(), {});
+  });
+  snapshots_->StartCron([this] { self_client_->Run(protocol::CommandArgs{"BGSAVE"}); });
+  loops_[0]->Post([this] { aof_->Replay(); });
   Log(LogLevel::kNotice, "Tessera started: port " + std::to_string(port_.load()) + ", " +
                              std::to_string(threads) + " threads (one shard each), pid " +
                              std::to_string(getpid()));
@@ -285,6 +312,24 @@ void Server::RequestShutdown() {
   for (auto& l : loops_) l->Stop();
 }
 
+void Server::ShutdownFromSignal() {
+  if (shutting_down_.load() || loops_.empty()) {
+    RequestShutdown();
+    return;
+  }
+  if (!HasSavePoints()) {
+    RequestShutdown();
+    return;
+  }
+  loops_[0]->Post([this] { self_client_->Run(protocol::CommandArgs{"SHUTDOWN"}); });
+}
+
+bool Server::HasSavePoints() {
+  std::istringstream in(config_.Value("save"));
+  int64_t secs, changes;
+  return static_cast<bool>(in >> secs >> changes);
+}
+
 void Server::Wait() {
   for (auto& l : loops_) l->Join();
   if (!loops_.empty() && !config_.Value("pidfile").empty()) {
@@ -294,6 +339,7 @@ void Server::Wait() {
 
 void Server::RegisterAdminCommands() {
   RegisterInfoCommand(registry_, *this);
+  RegisterPersistenceCommands(registry_, *this);
   RegisterConfigCommand(registry_, *this);
   RegisterShutdownCommand(registry_, *this);
 }

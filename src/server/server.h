@@ -17,7 +17,10 @@
 #include "src/pubsub/notify_flags.h"
 #include "src/runtime/clock.h"
 #include "src/runtime/loop.h"
+#include "src/server/aof_service.h"
 #include "src/server/config.h"
+#include "src/server/internal_client.h"
+#include "src/server/snapshots.h"
 
 namespace tessera::server {
 
@@ -33,6 +36,11 @@ class Server {
   void Wait();
   // Any thread. Stops accepting, closes clients, stops the loops.
   void RequestShutdown();
+  // Any thread (the signal waiter): SIGTERM/SIGINT. Runs SHUTDOWN as the server's own command,
+  // so the dataset is saved first when save points are configured, as Redis does.
+  void ShutdownFromSignal();
+  // Whether "save" lists any save point.
+  bool HasSavePoints();
 
   Config& config() { return config_; }
   net::NetOptions& net_options() { return net_options_; }
@@ -43,6 +51,8 @@ class Server {
   const std::string& run_id() const { return run_id_; }
   int threads() const { return static_cast<int>(loops_.size()); }
   std::atomic<int64_t>& hz() { return hz_; }
+  SnapshotService& snapshots() { return *snapshots_; }
+  AofService& aof() { return *aof_; }
 
  private:
   void RegisterDirectives();
@@ -56,6 +66,10 @@ class Server {
   std::vector<std::unique_ptr<net::LoopNet>> nets_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<net::Listener> listener_;
+  std::unique_ptr<SnapshotService> snapshots_;
+  std::unique_ptr<AofService> aof_;
+  // Loop 0's client for the server's own commands (save points, signals). Loop 0 only.
+  InternalClient* self_client_ = nullptr;
   std::atomic<int64_t> port_{6379};
   std::atomic<int64_t> threads_{0};
   std::atomic<int64_t> tcp_backlog_{511};
