@@ -291,6 +291,14 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
     reject("LOADING Redis is loading the dataset in memory");
     return;
   }
+  if (spec->Has(kCmdWrite)) {
+    if (Journal* journal = this->journal()) {
+      if (std::string error = journal->WriteError(); !error.empty()) {
+        reject("MISCONF Errors writing to the AOF file: " + error);
+        return;
+      }
+    }
+  }
   CommandStats& stats = state.stats[spec->id];
   if (!spec->ArityOk(args.size())) {
     ++stats.rejected_calls;

@@ -14,6 +14,7 @@
 // Thread: Append is called from every loop thread and must be thread-safe.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace tessera::engine {
@@ -24,6 +25,9 @@ class Journal {
   // `resp`: one or more complete RESP commands for database `db`; db < 0 when the record
   // selects its own databases (a MULTI/EXEC block).
   virtual void Append(int db, std::string_view resp) = 0;
+  // Empty while records reach the disk; else why not (Redis then refuses writes with -MISCONF
+  // rather than acknowledge what it cannot persist). Any thread.
+  virtual std::string WriteError() const = 0;
 };
 
 }  // namespace tessera::engine

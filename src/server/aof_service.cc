@@ -1,5 +1,6 @@
 #include "src/server/aof_service.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <utility>
 
@@ -171,6 +172,7 @@ void AofService::PumpReplay() {
 
 void AofService::FinishReplay() {
   if (replay_ == nullptr || writer_ != nullptr) return;
+  std::lock_guard<std::mutex> lock(dir_mu_);
   std::string error;
   uint64_t size = 0;
   const int fd = dir_->OpenLastIncr(&size, &error);
@@ -192,6 +194,28 @@ void AofService::FinishReplay() {
   }
   if (replay_->client != nullptr) replay_->client->Close();
   replay_->client = nullptr;
+  const persistence::AofDiskSizes sizes = dir_->DiskSizes();
+  base_file_size_ = sizes.base;
+  rewrite_base_size_ = sizes.total;
+  cron_client_ = new InternalClient(&engine.loop(0), kReplayClientId + 1, &engine, {});
+  cron_ = std::make_unique<runtime::Timer>(&engine.loop(0));
+  cron_->Arm(1000, [this] { CronTick(); });
+}
+
+void AofService::CronTick() {
+  cron_->Arm(1000, [this] { CronTick(); });
+  if (rewrite_in_progress_ || server_.snapshots().status().in_progress) return;
+  const int64_t percentage = server_.config().IntValue("auto-aof-rewrite-percentage");
+  const uint64_t min_size =
+      static_cast<uint64_t>(server_.config().IntValue("auto-aof-rewrite-min-size"));
+  const uint64_t size = base_file_size_ + writer_->stats().current_file_size;
+  if (percentage <= 0 || size < min_size) return;
+  const uint64_t base = std::max<uint64_t>(rewrite_base_size_, 1);
+  const uint64_t growth = size > base ? (size - base) * 100 / base : 0;
+  if (growth < static_cast<uint64_t>(percentage)) return;
+  Log(LogLevel::kNotice,
+      "Starting automatic rewriting of AOF on " + std::to_string(growth) + "% growth");
+  cron_client_->Run(protocol::CommandArgs{"BGREWRITEAOF"});
 }
 
 void AofService::Append(int db, std::string_view resp) {
@@ -200,6 +224,11 @@ void AofService::Append(int db, std::string_view resp) {
   while (seen < lsn && !appended_lsn_.compare_exchange_weak(seen, lsn, std::memory_order_release,
                                                             std::memory_order_relaxed)) {
   }
+}
+
+std::string AofService::WriteError() const {
+  if (writer_ == nullptr || writer_->ok()) return {};
+  return writer_->error();
 }
 
 bool AofService::MayWrite(int loop_index) {
@@ -213,6 +242,12 @@ bool AofService::MayWrite(int loop_index) {
 
 void AofService::OnProgress() {
   engine::Engine& engine = server_.engine();
+  if (writer_->policy() == persistence::FsyncPolicy::kAlways && writer_->stats().fsync_errors > 0) {
+    // After a failed fsync the kernel may have dropped the dirty pages: a retry that succeeds
+    // proves nothing. Redis exits here rather than acknowledge writes that may be lost.
+    Fatal("Can't persist AOF for fsync error when the AOF fsync policy is 'always': " +
+          writer_->error() + ". Exiting...");
+  }
   for (uint32_t i = 0; i < engine.shard_count(); ++i) {
     if (waiting_[i].exchange(false, std::memory_order_seq_cst)) {
       engine.loop(i).Post([] {});  // the wakeup runs LoopNet's flush hook again
@@ -245,7 +280,12 @@ void AofService::Rewrite(engine::CommandCall& call) {
   }
   persistence::AofDir::RewriteStart start;
   std::string error;
-  if (!dir_->BeginRewrite(&start, &error)) {
+  bool begun;
+  {
+    std::lock_guard<std::mutex> lock(dir_mu_);
+    begun = dir_->BeginRewrite(&start, &error);
+  }
+  if (!begun) {
     call.reply().Error("ERR " + error);
     return;
   }
@@ -260,6 +300,7 @@ void AofService::Rewrite(engine::CommandCall& call) {
   // records go to the new incr file only.
   target.at_cut = [this, incr_fd] { writer_->SwitchTo(incr_fd); };
   target.after_commit = [this, started_ms](bool ok) {
+    std::lock_guard<std::mutex> lock(dir_mu_);
     std::string error;
     if (ok && !dir_->CommitRewrite(/*base_is_rdb=*/true, &error)) ok = false;
     if (!ok) {
@@ -268,6 +309,8 @@ void AofService::Rewrite(engine::CommandCall& call) {
     } else {
       Log(LogLevel::kNotice, "Background AOF rewrite finished successfully");
       ++rewrites_;
+      base_file_size_ = dir_->DiskSizes().base;
+      rewrite_base_size_ = base_file_size_ + writer_->stats().current_file_size;
     }
     last_rewrite_ok_ = ok;
     last_rewrite_time_s_ = (server_.clock().NowMs() - started_ms + 500) / 1000;

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@
 #include "src/persistence/aof_dir.h"
 #include "src/persistence/aof_reader.h"
 #include "src/persistence/aof_writer.h"
+#include "src/runtime/timer.h"
 
 namespace tessera::server {
 
@@ -64,6 +66,7 @@ class AofService final : public engine::Journal, public net::OutputGate {
 
   // engine::Journal. Any loop thread.
   void Append(int db, std::string_view resp) override;
+  std::string WriteError() const override;
   // net::OutputGate. Any loop thread.
   bool MayWrite(int loop_index) override;
 
@@ -81,8 +84,12 @@ class AofService final : public engine::Journal, public net::OutputGate {
   void PumpReplay();
   void FinishReplay();
   void OnProgress();
+  // Loop 0, once a second: auto-aof-rewrite-percentage / auto-aof-rewrite-min-size.
+  void CronTick();
 
   Server& server_;
+  // AofDir is not thread-safe: rewrites start on the command's loop and end on loop 0.
+  std::mutex dir_mu_;
   std::unique_ptr<persistence::AofDir> dir_;
   std::unique_ptr<persistence::AofWriter> writer_;
   std::vector<persistence::AofLoadFile> to_replay_;
@@ -94,6 +101,12 @@ class AofService final : public engine::Journal, public net::OutputGate {
   std::atomic<bool> last_rewrite_ok_{true};
   std::atomic<int64_t> last_rewrite_time_s_{-1};
   std::atomic<uint64_t> rewrites_{0};
+  std::unique_ptr<runtime::Timer> cron_;  // loop 0
+  // Loop 0: the base file's size, and the AOF's total size after the last rewrite (or at
+  // startup), which auto-aof-rewrite-percentage measures growth from.
+  uint64_t base_file_size_ = 0;
+  uint64_t rewrite_base_size_ = 0;
+  InternalClient* cron_client_ = nullptr;
 };
 
 }  // namespace tessera::server
