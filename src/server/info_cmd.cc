@@ -15,6 +15,7 @@
 
 #include "src/engine/command_call.h"
 #include "src/engine/engine.h"
+#include "src/engine/key_waiters.h"
 #include "src/engine/op_context.h"
 #include "src/engine/shard_stats.h"
 #include "src/server/admin_cmds.h"
@@ -128,7 +129,8 @@ std::string Render(Server& server, const std::set<std::string>& sections,
     Field(out, "maxclients", static_cast<uint64_t>(net.maxclients.load()));
     Field(out, "client_recent_max_input_buffer", "0");
     Field(out, "client_recent_max_output_buffer", "0");
-    Field(out, "blocked_clients", "0");
+    Field(out, "blocked_clients",
+          static_cast<uint64_t>(engine::BlockedClientCount(server.engine())));
     Field(out, "tracking_clients", "0");
     Field(out, "clients_in_timeout_table", "0");
   }

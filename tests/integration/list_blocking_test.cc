@@ -90,5 +90,24 @@ TEST_F(ListBlockingTest, BlmoveWaitsThenMoves) {
   EXPECT_EQ(admin_.Call({"LLEN", "src"}).integer, 1);
 }
 
+// INFO clients counts blocked clients while they wait, and stops counting them once served.
+TEST_F(ListBlockingTest, InfoCountsBlockedClients) {
+  auto blocked_count = [&] {
+    std::string info = admin_.Call({"INFO", "clients"}).str;
+    size_t at = info.find("blocked_clients:");
+    return at == std::string::npos ? -1 : std::stoll(info.substr(at + 16));
+  };
+  EXPECT_EQ(blocked_count(), 0);
+  auto blocked = Connect();
+  ASSERT_TRUE(blocked->Send({"BLPOP", "info-queue", "0"}));
+  auto deadline = Clock::now() + DefaultTimeout();
+  while (blocked_count() != 1) ASSERT_LT(Clock::now(), deadline) << "never counted as blocked";
+  EXPECT_EQ(admin_.Call({"RPUSH", "info-queue", "x"}).integer, 1);
+  RespValue v;
+  ASSERT_TRUE(blocked->Read(&v)) << blocked->last_error();
+  deadline = Clock::now() + DefaultTimeout();
+  while (blocked_count() != 0) ASSERT_LT(Clock::now(), deadline) << "still counted after serve";
+}
+
 }  // namespace
 }  // namespace tessera::integration
