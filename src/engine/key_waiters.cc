@@ -93,7 +93,8 @@ std::string KeyWaiters::Id(int db, std::string_view key) {
 uint16_t KeyWaiters::wanted_events() const {
   // "new" marks every key creation (push to a missing key, RENAME/MOVE/COPY onto it); the type
   // classes cover pushes onto keys that exist (e.g. made non-empty by SWAPDB).
-  return storage::kEventNew | storage::kEventList | storage::kEventZSet;
+  // kEventDbReset: SWAPDB can put data under every waited-on key of a db at once.
+  return storage::kEventNew | storage::kEventList | storage::kEventZSet | storage::kEventDbReset;
 }
 
 void KeyWaiters::Add(Shard& shard, const std::shared_ptr<Waiter>& waiter) {
@@ -135,6 +136,25 @@ void KeyWaiters::OnChanges(Shard& shard, const std::vector<storage::ChangeEvent>
     // across ServeKey.
     for (; next < events.size() && !queues_.empty(); ++next) {
       if (events[next].cls == storage::kEventKeyMiss) continue;
+      if (events[next].cls == storage::kEventDbReset) {
+        // SWAPDB (or FLUSHDB): any key of the db may have gained data; serve as Redis's
+        // scanDatabaseForReadyKeys does. Serving only finds what is really there.
+        const int db = events[next].db;
+        std::vector<std::string> ids;
+        for (const auto& [id, queue] : queues_) {
+          if ((static_cast<unsigned char>(id[0]) | (static_cast<unsigned char>(id[1]) << 8)) == db)
+            ids.push_back(id);
+        }
+        for (const std::string& id : ids) {
+          if (queues_.count(id) == 0) continue;
+          if (!shard.locks().CanAccess(db, std::string_view(id).substr(2), LockMode::kExclusive)) {
+            deferred_.insert(id);
+            continue;
+          }
+          ServeKey(shard, id, now_ms);
+        }
+        continue;
+      }
       std::string id = Id(events[next].db, events[next].key);
       if (queues_.count(id) == 0) continue;
       if (!shard.locks().CanAccess(events[next].db, events[next].key, LockMode::kExclusive)) {

@@ -83,6 +83,20 @@ TEST_F(KeyWaitersTest, PushOnAnotherLoopWakesTheBlockedClient) {
   EXPECT_EQ(c0_->CallRaw({"LLEN", k1_}), Int(1));
 }
 
+TEST_F(KeyWaitersTest, SwapdbServesKeysTheOtherDbHad) {
+  // Redis 7.0 wakes clients whose keys hold data after SWAPDB (scanDatabaseForReadyKeys).
+  auto r = Async([&] { return c0_->CallRaw({"BLPOP", k1_, "0"}); });
+  WaitBlocked(1);
+  EXPECT_EQ(c1_->CallRaw({"SELECT", "1"}), "+OK\r\n");
+  EXPECT_EQ(c1_->CallRaw({"RPUSH", k1_, "from-db1", "rest"}), Int(2));
+  EXPECT_EQ(Blocked(), 1);
+  EXPECT_EQ(c1_->CallRaw({"SWAPDB", "0", "1"}), "+OK\r\n");
+  EXPECT_EQ(Get(r), Pair(k1_, "from-db1"));
+  EXPECT_EQ(Blocked(), 0);
+  EXPECT_EQ(c1_->CallRaw({"SELECT", "0"}), "+OK\r\n");
+  EXPECT_EQ(c1_->CallRaw({"LRANGE", k1_, "0", "-1"}), "*1\r\n" + Bulk("rest"));
+}
+
 TEST_F(KeyWaitersTest, FirstBlockedIsFirstServed) {
   auto c2 = server_.Connect(0);
   auto c3 = server_.Connect(1);
