@@ -205,6 +205,10 @@ void AofService::FinishReplay() {
 void AofService::CronTick() {
   cron_->Arm(1000, [this] { CronTick(); });
   if (rewrite_in_progress_ || server_.snapshots().status().in_progress) return;
+  if (rewrite_scheduled_.exchange(false)) {
+    cron_client_->Run(protocol::CommandArgs{"BGREWRITEAOF"});
+    return;
+  }
   const int64_t percentage = server_.config().IntValue("auto-aof-rewrite-percentage");
   const uint64_t min_size =
       static_cast<uint64_t>(server_.config().IntValue("auto-aof-rewrite-min-size"));
@@ -270,11 +274,17 @@ void AofService::Rewrite(engine::CommandCall& call) {
         "appendonly is on");
     return;
   }
+  if (rewrite_in_progress_) {
+    call.reply().Error("ERR Background append only file rewriting already in progress");
+    return;
+  }
   if (server_.snapshots().status().in_progress) {
     if (server_.snapshots().rewriting_aof()) {
       call.reply().Error("ERR Background append only file rewriting already in progress");
     } else {
-      call.reply().Error("ERR Background save already in progress");
+      // As Redis: the rewrite starts when the save is over (CronTick).
+      rewrite_scheduled_ = true;
+      call.reply().SimpleString("Background append only file rewriting scheduled");
     }
     return;
   }
@@ -333,6 +343,7 @@ AofStatus AofService::status() const {
   AofStatus st;
   st.enabled = enabled();
   st.rewrite_in_progress = rewrite_in_progress_.load();
+  st.rewrite_scheduled = rewrite_scheduled_.load();
   st.last_rewrite_ok = last_rewrite_ok_.load();
   st.last_rewrite_time_s = last_rewrite_time_s_.load();
   st.rewrites = rewrites_.load();

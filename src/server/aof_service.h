@@ -98,6 +98,7 @@ class AofService final : public engine::Journal, public net::OutputGate {
   std::atomic<uint64_t> appended_lsn_{0};
   std::unique_ptr<std::atomic<bool>[]> waiting_;  // per loop: asked MayWrite and got "no"
   std::atomic<bool> rewrite_in_progress_{false};
+  std::atomic<bool> rewrite_scheduled_{false};
   std::atomic<bool> last_rewrite_ok_{true};
   std::atomic<int64_t> last_rewrite_time_s_{-1};
   std::atomic<uint64_t> rewrites_{0};

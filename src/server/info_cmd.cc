@@ -178,7 +178,7 @@ std::string Render(Server& server, const std::set<std::string>& sections,
     const AofStatus aof = server.aof().status();
     Field(out, "aof_enabled", aof.enabled ? "1" : "0");
     Field(out, "aof_rewrite_in_progress", aof.rewrite_in_progress ? "1" : "0");
-    Field(out, "aof_rewrite_scheduled", "0");
+    Field(out, "aof_rewrite_scheduled", aof.rewrite_scheduled ? "1" : "0");
     Field(out, "aof_last_rewrite_time_sec", std::to_string(aof.last_rewrite_time_s));
     Field(out, "aof_current_rewrite_time_sec", "-1");
     Field(out, "aof_last_bgrewrite_status", aof.last_rewrite_ok ? "ok" : "err");

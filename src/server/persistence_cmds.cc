@@ -64,6 +64,17 @@ void RegisterPersistenceCommands(engine::CommandRegistry& registry, Server& serv
       call.reply().Error("ERR syntax error");
       return;
     }
+    if (server.snapshots().rewriting_aof()) {
+      if (call.args().size() == 2) {
+        server.snapshots().ScheduleBgsave();
+        call.reply().SimpleString("Background saving scheduled");
+      } else {
+        call.reply().Error(
+            "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+            "SCHEDULE in order to schedule a BGSAVE whenever possible.");
+      }
+      return;
+    }
     server.snapshots().Save(call, SnapshotService::Mode::kBackground,
                             [](engine::CommandCall& call, bool ok, const std::string& error) {
                               if (ok) {

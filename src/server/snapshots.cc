@@ -356,8 +356,13 @@ void SnapshotService::StartCron(std::function<void()> trigger) {
 void SnapshotService::CronTick() {
   cron_->Arm(1000, [this] { CronTick(); });
   const SnapshotStatus st = status();
-  if (st.in_progress) return;
+  // Not while the AOF is being replayed: Redis does not save a half-loaded dataset either.
+  if (st.in_progress || server_.engine().loading()) return;
   const int64_t now_ms = server_.engine().clock().NowMs();
+  if (bgsave_scheduled_.exchange(false)) {
+    trigger_();
+    return;
+  }
   if (!last_ok_for_retry_ && now_ms - last_attempt_ms_ < kRetryDelayMs) return;
   const uint64_t dirty = Dirty();
   for (const auto& [secs, changes] : ParseSavePoints(server_.config().Value("save"))) {

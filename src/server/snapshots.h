@@ -83,6 +83,8 @@ class SnapshotService {
   void Save(engine::CommandCall& call, Mode mode, Target target, Done done);
   // Whether the running snapshot is an AOF rewrite.
   bool rewriting_aof() const;
+  // BGSAVE SCHEDULE during an AOF rewrite: the save starts once the rewrite is over.
+  void ScheduleBgsave() { bgsave_scheduled_.store(true); }
 
   // The save points ("save <seconds> <changes> ..."): checked once a second on loop 0, which
   // starts a BGSAVE through `trigger` (the server dispatches it as an internal command).
@@ -117,6 +119,7 @@ class SnapshotService {
   std::thread committer_;
   std::unique_ptr<runtime::Timer> cron_;  // loop 0
   std::function<void()> trigger_;
+  std::atomic<bool> bgsave_scheduled_{false};
   int64_t last_attempt_ms_ = 0;  // loop 0
 };
 
