@@ -8,16 +8,59 @@
 namespace tessera::storage {
 
 size_t Entry::LayoutSize(size_t key_len, Encoding enc, size_t emb_len, bool expire_slot) {
-  size_t n = kHeaderSize + key_len;
+  size_t n = kHeaderSize;
   if (expire_slot) n += 4;
   if (key_len >= kLongKeyMarker) n += 4;
-  n += enc == Encoding::kEmbStr ? emb_len : 8;
-  return n;
+  if (enc == Encoding::kEmbStr) return n + key_len + emb_len;
+  if (enc == Encoding::kObject && emb_len != 0)
+    return ((n + 7) & ~size_t{7}) + emb_len * 8 + key_len;
+  return n + 8 + key_len;
+}
+
+size_t Entry::EmbLenFor(const ValueInit& init) {
+  switch (init.encoding_) {
+    case Encoding::kEmbStr:
+      return init.bytes_.size();
+    case Encoding::kObject: {
+      const size_t room = init.object_->InlineSize();
+      assert(room % 8 == 0);
+      return room <= kMaxInlineObject ? room / 8 : 0;
+    }
+    case Encoding::kInt:
+    case Encoding::kRaw:
+      break;
+  }
+  return 0;
+}
+
+void Entry::StoreValue(ValueInit&& init) {
+  switch (init.encoding_) {
+    case Encoding::kInt:
+      set_payload(static_cast<uint64_t>(init.int_value_));
+      break;
+    case Encoding::kEmbStr:
+      if (emb_len_ != 0) std::memcpy(block() + EmbOffset(), init.bytes_.data(), emb_len_);
+      break;
+    case Encoding::kRaw:
+      set_payload(reinterpret_cast<uintptr_t>(RawString::Create(init.bytes_)));
+      break;
+    case Encoding::kObject:
+      if (emb_len_ != 0) {
+        // The inline copy replaces the heap object.
+        init.object_->CopyInto(block() + ObjectOffset());
+        init.object_.reset();
+      } else {
+        set_payload(reinterpret_cast<uintptr_t>(init.object_.release()));
+      }
+      break;
+  }
 }
 
 Entry* Entry::Allocate(std::string_view key, ValueType type, Encoding enc, size_t emb_len,
                        bool expire_slot) {
   assert(enc != Encoding::kEmbStr || emb_len <= kEmbStrMaxLen);
+  assert(emb_len == 0 || enc == Encoding::kEmbStr || enc == Encoding::kObject);
+  assert(emb_len <= 255);
   size_t size = LayoutSize(key.size(), enc, emb_len, expire_slot);
   void* mem = std::malloc(size);
   if (mem == nullptr) throw std::bad_alloc();
@@ -33,30 +76,15 @@ Entry* Entry::Allocate(std::string_view key, ValueType type, Encoding enc, size_
   } else {
     e->key_len8_ = static_cast<uint8_t>(key.size());
   }
-  e->emb_len_ = enc == Encoding::kEmbStr ? static_cast<uint8_t>(emb_len) : 0;
+  e->emb_len_ = static_cast<uint8_t>(emb_len);
   if (expire_slot) e->set_expire_slot(0);
   if (!key.empty()) std::memcpy(e->block() + e->KeyOffset(), key.data(), key.size());
   return e;
 }
 
 Entry* Entry::Create(std::string_view key, ValueInit&& init, bool expire_slot) {
-  Encoding enc = init.encoding_;
-  size_t emb_len = enc == Encoding::kEmbStr ? init.bytes_.size() : 0;
-  Entry* e = Allocate(key, init.type_, enc, emb_len, expire_slot);
-  switch (enc) {
-    case Encoding::kInt:
-      e->set_payload(static_cast<uint64_t>(init.int_value_));
-      break;
-    case Encoding::kEmbStr:
-      if (emb_len != 0) std::memcpy(e->block() + e->EmbOffset(), init.bytes_.data(), emb_len);
-      break;
-    case Encoding::kRaw:
-      e->set_payload(reinterpret_cast<uintptr_t>(RawString::Create(init.bytes_)));
-      break;
-    case Encoding::kObject:
-      e->set_payload(reinterpret_cast<uintptr_t>(init.object_.release()));
-      break;
-  }
+  Entry* e = Allocate(key, init.type_, init.encoding_, EmbLenFor(init), expire_slot);
+  e->StoreValue(std::move(init));
   return e;
 }
 
@@ -66,7 +94,11 @@ void Entry::FreeValue() {
       RawString::Destroy(raw_block());
       break;
     case Encoding::kObject:
-      delete object();
+      if (inline_object()) {
+        object()->~StoredObject();
+      } else {
+        delete object();
+      }
       break;
     case Encoding::kInt:
     case Encoding::kEmbStr:
@@ -89,6 +121,11 @@ Entry* Entry::Rebuild(Entry* e, std::string_view key, bool expire_slot) {
   if (e->encoding() == Encoding::kEmbStr) {
     if (e->emb_len_ != 0)
       std::memcpy(n->block() + n->EmbOffset(), e->block() + e->EmbOffset(), e->emb_len_);
+  } else if (e->inline_object()) {
+    // Inline objects are trivially relocatable (StoredObject::InlineSize); the old copy is not
+    // destroyed, its bytes now belong to the new block.
+    std::memcpy(n->block() + n->ObjectOffset(), e->block() + e->ObjectOffset(),
+                size_t{e->emb_len_} * 8);
   } else {
     n->set_payload(e->payload());  // ownership of a raw block / object moves with the bits
   }
@@ -99,7 +136,9 @@ Entry* Entry::Rebuild(Entry* e, std::string_view key, bool expire_slot) {
 
 Entry* Entry::ReplaceValue(Entry* e, ValueInit&& init) {
   Encoding enc = init.encoding_;
-  size_t emb_len = enc == Encoding::kEmbStr ? init.bytes_.size() : 0;
+  size_t emb_len = EmbLenFor(init);
+  // The same emb_len byte and the same kind of value area (embstr bytes, 8-byte payload or
+  // inline object room) mean the same block size and key position.
   bool same_shape =
       (enc == Encoding::kEmbStr) == (e->encoding() == Encoding::kEmbStr) && emb_len == e->emb_len_;
   if (!same_shape) {
@@ -115,24 +154,17 @@ Entry* Entry::ReplaceValue(Entry* e, ValueInit&& init) {
   e->meta_ = static_cast<uint8_t>((e->meta_ & ~(kTypeMask | (kEncodingMask << kEncodingShift))) |
                                   static_cast<uint8_t>(init.type_) |
                                   (static_cast<uint8_t>(enc) << kEncodingShift));
-  switch (enc) {
-    case Encoding::kInt:
-      e->set_payload(static_cast<uint64_t>(init.int_value_));
-      break;
-    case Encoding::kEmbStr:
-      if (emb_len != 0) std::memcpy(e->block() + e->EmbOffset(), init.bytes_.data(), emb_len);
-      break;
-    case Encoding::kRaw:
-      e->set_payload(reinterpret_cast<uintptr_t>(RawString::Create(init.bytes_)));
-      break;
-    case Encoding::kObject:
-      e->set_payload(reinterpret_cast<uintptr_t>(init.object_.release()));
-      break;
-  }
+  e->StoreValue(std::move(init));
   return e;
 }
 
 Entry* Entry::Clone(const Entry& e, std::string_view key, bool expire_slot) {
+  if (e.encoding() == Encoding::kObject) {
+    // The clone decides for itself whether it fits inline (a copy may be tighter).
+    Entry* n = Create(key, ValueInit::Object(e.type(), e.object()->Clone()), expire_slot);
+    n->access_time_ = e.access_time_;
+    return n;
+  }
   Entry* n = Allocate(key, e.type(), e.encoding(), e.emb_len_, expire_slot);
   n->access_time_ = e.access_time_;
   switch (e.encoding()) {
@@ -148,7 +180,6 @@ Entry* Entry::Clone(const Entry& e, std::string_view key, bool expire_slot) {
       n->set_payload(reinterpret_cast<uintptr_t>(RawString::Create(e.raw_block()->view())));
       break;
     case Encoding::kObject:
-      n->set_payload(reinterpret_cast<uintptr_t>(e.object()->Clone().release()));
       break;
   }
   return n;
@@ -188,6 +219,10 @@ char* Entry::ResizeRawString(size_t n, bool greedy) {
 
 StoredObject* Entry::object() const {
   assert(encoding() == Encoding::kObject);
+  if (emb_len_ != 0) {
+    return std::launder(
+        reinterpret_cast<StoredObject*>(const_cast<char*>(block()) + ObjectOffset()));
+  }
   return reinterpret_cast<StoredObject*>(static_cast<uintptr_t>(payload()));
 }
 
@@ -253,7 +288,7 @@ size_t Entry::BlockSize() const {
 size_t Entry::MemoryUsage() const {
   size_t n = BlockSize();
   if (encoding() == Encoding::kRaw) n += raw_block()->AllocatedSize();
-  if (encoding() == Encoding::kObject) n += object()->MemoryUsage();
+  if (encoding() == Encoding::kObject && !inline_object()) n += object()->MemoryUsage();
   return n;
 }
 

@@ -5,22 +5,27 @@
 //    0  Entry* next          hash-chain link, owned by KeyTable
 //    8  uint8  meta          type:3 | encoding:2 | has_expire:1 | long_key:1 | snapshot:1
 //    9  uint8  key_len       key length when < 255 (else long_key and a uint32 below)
-//   10  uint8  emb_len       "embstr" value length (<= 44), else 0
+//   10  uint8  emb_len       "embstr": value length (<= 44); collections: inline object room / 8
+//                            (0 = the object is a separate allocation); else 0
 //   11  uint8  lfu           reserved for an LFU counter (not maintained yet)
 //   12  uint32 access_time   coarse LRU clock, seconds (OBJECT IDLETIME)
 //   16  [uint32 expire_slot] if has_expire: position in ExpireIndex (deadline lives there)
 //       [uint32 key_len]     if long_key
-//       [8-byte payload]     int64 ("int"), RawString* ("raw") or StoredObject* (collections)
-//       key bytes
-//       [value bytes]        if "embstr"
+//   then one of:
+//       8-byte payload, key  int64 ("int"), RawString* ("raw") or StoredObject* (collections)
+//       key, value bytes     "embstr"
+//       object, key          inline collection: the StoredObject itself, at the next multiple
+//                            of 8, in emb_len * 8 bytes of room (StoredObject::InlineSize)
 //
 // A 16-byte key with a 16-byte value is 48 bytes (a jemalloc size class, no slack) versus
 // Redis's dictEntry + robj + sds key + embstr robj (~88 bytes + bucket). A key with a TTL adds 4
-// bytes here plus a 16-byte ExpireIndex slot.
+// bytes here plus a 16-byte ExpireIndex slot. A small hash or intset set is one block: the key
+// and its listpack / intset object together (Redis: dictEntry, robj, sds key and the listpack).
 //
 // Entries are created and rebuilt only through DbTable, which keeps the hash chain and the expire
 // index pointing at the current block. Any DbTable call documented as "may move the entry"
-// invalidates Entry pointers to that key; use the pointer it returns. Owning shard thread only.
+// invalidates Entry pointers to that key, and so pointers to an inline object (object()); use
+// the pointer it returns. Owning shard thread only.
 #pragma once
 
 #include <cstddef>
@@ -65,7 +70,13 @@ class Entry {
   char* ResizeRawString(size_t n, bool greedy = true);
 
   // --- Collections (encoding() == kObject).
+  // Largest object kept inside an entry block (emb_len counts units of 8 bytes, so <= 2040);
+  // larger ones are separate allocations, as are objects that never inline (InlineSize() 0).
+  static constexpr size_t kMaxInlineObject = 1024;
+  // Valid until the entry moves (see the file comment) or its value is replaced.
   StoredObject* object() const;
+  // Whether the object lives inside this block.
+  bool inline_object() const { return encoding() == Encoding::kObject && emb_len_ != 0; }
 
   // Coarse LRU clock in seconds (DbTable::LruClock).
   uint32_t access_time() const { return access_time_; }
@@ -109,9 +120,14 @@ class Entry {
   // Deep copy of e's value under `key`, with or without an expire slot.
   static Entry* Clone(const Entry& e, std::string_view key, bool expire_slot);
 
+  // `emb_len` is the emb_len byte: a string length for "embstr", inline room / 8 for kObject.
   static size_t LayoutSize(size_t key_len, Encoding enc, size_t emb_len, bool expire_slot);
   static Entry* Allocate(std::string_view key, ValueType type, Encoding enc, size_t emb_len,
                          bool expire_slot);
+  // The emb_len byte an entry holding `init` gets (inline room / 8 for an object that fits).
+  static size_t EmbLenFor(const ValueInit& init);
+  // Stores init's value in the freshly allocated (or freed) value area of this block.
+  void StoreValue(ValueInit&& init);
   void FreeValue();
 
   char* block() { return reinterpret_cast<char*>(this); }
@@ -124,7 +140,13 @@ class Entry {
   size_t key_size() const;
   size_t KeyLenOffset() const { return kHeaderSize + (has_expire() ? 4 : 0); }
   size_t PayloadOffset() const { return KeyLenOffset() + (long_key() ? 4 : 0); }
-  size_t KeyOffset() const { return PayloadOffset() + (encoding() == Encoding::kEmbStr ? 0 : 8); }
+  // Only for an inline object: the first multiple of 8 after the optional fields.
+  size_t ObjectOffset() const { return (PayloadOffset() + 7) & ~size_t{7}; }
+  size_t KeyOffset() const {
+    if (encoding() == Encoding::kEmbStr) return PayloadOffset();
+    if (emb_len_ != 0) return ObjectOffset() + size_t{emb_len_} * 8;  // inline object
+    return PayloadOffset() + 8;
+  }
   size_t EmbOffset() const { return KeyOffset() + key_size(); }
   uint64_t payload() const {
     uint64_t v;

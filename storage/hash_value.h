@@ -1,14 +1,19 @@
 // Hash values: Redis 7.0's two hash encodings.
-//  - "listpack": fields and values alternate in one Listpack (the shared packed encoding), in
-//    insertion order. The object is the vtable pointer plus the listpack's one pointer.
+//  - "listpack": fields and values alternate, in insertion order, each as [varint length]
+//    [bytes], in one block after the object header (vtable pointer, byte and pair counts), like
+//    IntSetValue. Once stored, the object lives inside its entry's block, so a small hash is a
+//    single allocation. This is not the shared Listpack: a hash never walks backwards or
+//    compares integers, so it does without Redis's back-length and integer forms (a byte or more
+//    per element); listpack() converts for RDB.
 //  - "hashtable": a MemberTable (see set_value.h) keyed by field whose block payload is the
 //    value ([varint length][bytes]): one heap block per field/value pair.
 // A listpack hash converts to a hashtable, never back, when it would hold more than
 // hash-max-listpack-entries pairs or a field or value longer than hash-max-listpack-value bytes
 // (HashLimits, read by hash_ops from the CONFIG-bound EncodingLimits).
 //
-// Conversion builds a new object: HashValue::SetResult::replacement carries it and the caller
-// installs it where the old value was (hash_ops does this inside a DbTable).
+// Conversion, and a listpack that outgrows its room, build a new object:
+// HashValue::SetResult::replacement carries it and the caller installs it where the old value
+// was (hash_ops does this inside a DbTable).
 //
 // Owning shard thread only; a value may be handed to another thread whole.
 #pragma once
@@ -28,7 +33,7 @@
 namespace tessera::storage {
 
 struct HashLimits {
-  size_t max_listpack_entries = 128;  // hash-max-listpack-entries
+  size_t max_listpack_entries = 512;  // hash-max-listpack-entries
   size_t max_listpack_value = 64;     // hash-max-listpack-value
 };
 
@@ -76,12 +81,17 @@ class HashValue : public StoredObject {
 
 class ListpackHashValue final : public HashValue {
  public:
+  // An empty hash whose block has room for `data_bytes` of pair data.
+  static std::unique_ptr<ListpackHashValue> Create(size_t data_bytes = 0);
+
   const char* EncodingName() const override { return "listpack"; }
   std::unique_ptr<StoredObject> Clone() const override;
-  size_t MemoryUsage() const override;
+  size_t MemoryUsage() const override { return AllocatorSizeClass(Room()); }
+  size_t InlineSize() const override { return Room(); }
+  StoredObject* CopyInto(void* dst) const override;
 
   Kind kind() const override { return Kind::kListpack; }
-  size_t size() const override { return lp_.size() / 2; }
+  size_t size() const override { return count_; }
   bool Get(std::string_view field, std::string* out) const override;
   bool Contains(std::string_view field) const override;
   SetResult Set(std::string_view field, std::string_view value, const HashLimits& limits) override;
@@ -89,13 +99,47 @@ class ListpackHashValue final : public HashValue {
   FieldValue RandomPair(Rng& rng) const override;
   uint64_t Scan(uint64_t cursor, size_t count, std::vector<FieldValue>* out) const override;
 
-  const Listpack& listpack() const { return lp_; }
+  // The pairs as a Listpack (Redis's entry format, field, value, ...), e.g. for an RDB
+  // HASH_LISTPACK payload: a copy built on each call.
+  Listpack listpack() const;
+  // fn(std::string_view field, std::string_view value) in insertion order; the views are valid
+  // until the next mutation.
+  template <typename Fn>
+  void ForEachPair(Fn&& fn) const;
+
+  // The block was allocated with malloc.
+  static void operator delete(void* p);
 
  private:
-  // Index of the field entry, lp_.size() if absent.
-  size_t FindField(std::string_view field) const;
+  // Pair data past this is converted to a table, so the counts fit their 32 bits.
+  static constexpr size_t kMaxDataBytes = size_t{1} << 30;
 
-  Listpack lp_;  // field, value, field, value, ...
+  ListpackHashValue() = default;
+  static std::unique_ptr<ListpackHashValue> Allocate(size_t data_bytes);
+  // The room the object counts on: its bytes rounded up to 8. Its block (or inline room) may be
+  // larger after a Delete, never smaller, so growing within Room() is always safe.
+  static size_t RoomFor(size_t data_bytes) {
+    return (sizeof(ListpackHashValue) + data_bytes + 7) & ~size_t{7};
+  }
+  size_t Room() const { return RoomFor(used_); }
+  unsigned char* data() const {
+    return const_cast<unsigned char*>(reinterpret_cast<const unsigned char*>(this)) +
+           sizeof(ListpackHashValue);
+  }
+  static size_t ElementSize(size_t len) { return MemberTable::VarintSize(len) + len; }
+  // Reads the element at *p and advances *p past it.
+  static std::string_view ReadElement(const unsigned char** p);
+  static unsigned char* WriteElement(unsigned char* p, std::string_view v);
+  // Offset of the field element of `field`, used_ if absent.
+  size_t FindField(std::string_view field) const;
+  // Replaces `remove` bytes of pair data at `at` by `insert` uninitialised bytes: in place when
+  // Room() allows, else in a copy returned in *replacement (this object is then unchanged).
+  // Returns where the inserted bytes go.
+  unsigned char* Splice(size_t at, size_t remove, size_t insert,
+                        std::unique_ptr<ListpackHashValue>* replacement);
+
+  uint32_t used_ = 0;   // bytes of pair data after the object
+  uint32_t count_ = 0;  // pairs
 };
 
 class TableHashValue final : public HashValue {
@@ -128,17 +172,20 @@ class TableHashValue final : public HashValue {
 };
 
 template <typename Fn>
+void ListpackHashValue::ForEachPair(Fn&& fn) const {
+  const unsigned char* p = data();
+  const unsigned char* const end = p + used_;
+  while (p != end) {
+    const std::string_view field = ReadElement(&p);
+    const std::string_view value = ReadElement(&p);
+    fn(field, value);
+  }
+}
+
+template <typename Fn>
 void HashValue::ForEach(Fn&& fn) const {
   if (kind() == Kind::kListpack) {
-    const Listpack& lp = static_cast<const ListpackHashValue*>(this)->listpack();
-    Listpack::Value field;
-    Listpack::Value value;
-    for (Listpack::Cursor c = lp.Begin(); c.Valid(); c.Next()) {
-      c.Read(&field);
-      c.Next();
-      c.Read(&value);
-      fn(field.str, value.str);
-    }
+    static_cast<const ListpackHashValue*>(this)->ForEachPair(fn);
   } else {
     static_cast<const TableHashValue*>(this)->table().ForEach([&fn](const unsigned char* block) {
       fn(MemberTable::Key(block), TableHashValue::ValueOf(block));

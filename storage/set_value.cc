@@ -330,6 +330,12 @@ std::unique_ptr<IntSetValue> IntSetValue::CopyWithRoom(size_t region_bytes) cons
 
 std::unique_ptr<StoredObject> IntSetValue::Clone() const { return CopyWithRoom(ints().bytes()); }
 
+StoredObject* IntSetValue::CopyInto(void* dst) const {
+  auto* copy = new (dst) IntSetValue();
+  ints().CopyTo(copy->region());
+  return copy;
+}
+
 std::unique_ptr<SetValue> IntSetValue::ToTable() const {
   auto table = std::make_unique<TableSetValue>(size() + 1);
   ForEach([&table](std::string_view m) { table->Add(m, 0); });

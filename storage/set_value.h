@@ -5,7 +5,8 @@
 // Memory layout, the reason for the shapes below:
 //  - IntSetValue is one heap block: the object header (vtable pointer) immediately followed by
 //    the intset region (IntSet's 4-byte header and the packed integers). Redis needs a robj plus
-//    a separate intset; a 5-member set of int32s is a single 32-byte block here. Its allocation is
+//    a separate intset; a 5-member set of int32s is a single 32-byte block here, and inside its
+//    entry's block once stored in a table (StoredObject::InlineSize). Its allocation is
 //    always exactly AllocatorSizeClass(header + region) bytes, so the spare room is known without
 //    storing a capacity: a mutation that needs another size class builds a new object.
 //  - In the "hashtable" encoding every member is one block [next][varint length][bytes]: no
@@ -167,6 +168,10 @@ class IntSetValue final : public SetValue {
   const char* EncodingName() const override { return "intset"; }
   std::unique_ptr<StoredObject> Clone() const override;
   size_t MemoryUsage() const override { return AllocatedBytes(); }
+  // Inside an entry the object keeps the room it would have as a block of its own, so the
+  // in-place growth rule (same size class) holds there too.
+  size_t InlineSize() const override { return AllocatedBytes(); }
+  StoredObject* CopyInto(void* dst) const override;
 
   Kind kind() const override { return Kind::kIntSet; }
   size_t size() const override { return ints().size(); }

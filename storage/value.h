@@ -2,8 +2,9 @@
 //
 // A string is kept in one of Redis's three encodings, and OBJECT ENCODING reports the same
 // names: "int" (a canonical int64 kept as a number), "embstr" (up to 44 bytes, inline in the
-// entry block) or "raw" (a separate growable block). Collections are StoredObjects reached
-// through a pointer in the entry. Single-threaded like the table that holds them.
+// entry block) or "raw" (a separate growable block). Collections are StoredObjects, kept inside
+// the entry block when small (StoredObject::InlineSize) and reached through a pointer otherwise.
+// Single-threaded like the table that holds them.
 #pragma once
 
 #include <cstddef>
@@ -39,8 +40,20 @@ class StoredObject {
   virtual const char* EncodingName() const = 0;
   // Deep copy, for COPY.
   virtual std::unique_ptr<StoredObject> Clone() const = 0;
-  // Heap bytes owned by the object, for MEMORY USAGE.
+  // Heap bytes owned by the object, for MEMORY USAGE. For an object kept inside its entry
+  // (below) the entry block counts it.
   virtual size_t MemoryUsage() const = 0;
+
+  // Small objects may live inside their entry's block instead of a separate allocation (see
+  // entry.h). InlineSize() is the room such an object needs there: a multiple of 8, at least the
+  // room the object assumes it has when it mutates in place, or 0 if it must stay a separate
+  // allocation. An object that can be inline owns no other memory and is trivially relocatable:
+  // the entry moves it with memcpy and ends it with its destructor, never with delete. Mutations
+  // that need more room than it had when it was placed return a replacement object instead.
+  virtual size_t InlineSize() const { return 0; }
+  // Copies the object into `dst` (InlineSize() bytes, 8-byte aligned) and returns the copy.
+  // Called only when InlineSize() != 0.
+  virtual StoredObject* CopyInto(void* dst) const { return nullptr; }
 };
 
 // A value about to be stored. Borrows the bytes it is given: they must stay valid until the

@@ -41,12 +41,13 @@ TEST_F(MemoryCmdsTest, MissingKeyIsNil) {
 }
 
 TEST_F(MemoryCmdsTest, SmallValuesToTheByte) {
-  // Entry: 16-byte header + 8-byte payload + 1-byte key = 25 -> 32.
+  // Small collections live inside the entry block: 16-byte header, the object, the 1-byte key.
   c0_->Call({"SADD", "s", "1", "2", "3", "4", "5"});
-  EXPECT_EQ(Usage("s"), 32 + 32);  // intset object: 8 + 4 + 5 * 2 = 22 -> 32, one block
-  // Listpack hash: object 16, listpack 8 header + "a" (3) + 1 (2) + terminator = 14 -> 16.
+  // Intset object 8 + 4 + 5 * 2 = 22, at its size class 32: 16 + 32 + 1 = 49 -> 64.
+  EXPECT_EQ(Usage("s"), 64);
+  // Listpack hash object 16 + "a" (2) + "1" (2) = 20, rounded to 24: 16 + 24 + 1 = 41 -> 48.
   c0_->Call({"HSET", "h", "a", "1"});
-  EXPECT_EQ(Usage("h"), 32 + 16 + 16);
+  EXPECT_EQ(Usage("h"), 48);
   // A string: header + key + inline "embstr" value, one block.
   c0_->Call({"SET", "x", "hello"});
   EXPECT_EQ(Usage("x"), 32);

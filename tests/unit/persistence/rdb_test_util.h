@@ -241,7 +241,8 @@ inline void FillTable(storage::DbTable& t, bool big) {
   }
   AddObject(t, "l:multi-node", storage::ValueType::kList, MakeList(items), 4102444802000);
   std::vector<std::pair<std::string, std::string>> pairs;
-  for (int i = 0; i < 300; ++i) pairs.emplace_back("field" + std::to_string(i), std::to_string(i));
+  // Past hash-max-listpack-entries (512 by default).
+  for (int i = 0; i < 600; ++i) pairs.emplace_back("field" + std::to_string(i), std::to_string(i));
   AddObject(t, "h:table", storage::ValueType::kHash, MakeHash(pairs));
   AddObject(t, "h:long-value", storage::ValueType::kHash, MakeHash({{"f", std::string(100, 'v')}}));
   AddObject(t, "set:big-ints", storage::ValueType::kSet, MakeSet(Numbered("", 1000)));
