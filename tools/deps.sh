@@ -11,6 +11,7 @@ packages=(
   redis-server redis-tools               # reference server for differential tests, redis-cli,
                                          # redis-benchmark
   python3 python3-redis                  # redis-py client smoke test
+  valgrind                               # the perf gate counts instructions with callgrind
 )
 # Node.js for the ioredis/node-redis smoke tests. A machine that already has node (for example
 # from NodeSource, whose nodejs bundles npm and conflicts with Debian's npm) keeps it.

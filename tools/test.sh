@@ -5,9 +5,11 @@
 #   ./tools/test.sh release format  only the named stages
 #
 # Stages: deps, release (Release build with -Werror, unit + integration + differential tests),
-# clients (real client libraries against a running tessera-server), asan (ASan+UBSan build,
-# unit + integration), tsan (TSan build, unit + integration), fuzz (libFuzzer on the RESP parser
-# for 60 s), format (clang-format check), includes (leaf-library include rules).
+# perfgate (instructions per GET/SET under callgrind against tools/bench/hotpath_thresholds.txt,
+# on the release build), clients (real client libraries against a running tessera-server),
+# asan (ASan+UBSan build, unit + integration), tsan (TSan build, unit + integration), fuzz
+# (libFuzzer on the RESP parser for 60 s), format (clang-format check), includes (leaf-library
+# include rules).
 # Each stage is timed; the last line is "N passed, M failed" over all tests and checks, and the
 # exit status is non-zero if anything failed.
 set -euo pipefail
@@ -20,7 +22,7 @@ fuzz_seconds=${TESSERA_FUZZ_SECONDS:-60}
 # TESSERA_BUILD_DIR=NAME, e.g. to keep them apart from a developer's own build/).
 b="$root/${TESSERA_BUILD_DIR:-build}"
 
-all_stages=(deps release clients asan tsan fuzz format includes)
+all_stages=(deps release perfgate clients asan tsan fuzz format includes)
 if (($# > 0)); then
   stages=("$@")
 else
@@ -109,6 +111,14 @@ stage_deps() {
 stage_release() {
   configure_and_build "$b" -DCMAKE_BUILD_TYPE=Release -DTESSERA_WERROR=ON || return 1
   run_ctest "$b"
+}
+
+stage_perfgate() {
+  # Instruction counts of the request hot path, which do not jitter with load (tools/perf_gate.sh).
+  local rc=0
+  "$root/tools/perf_gate.sh" --build "$b" || rc=$?
+  check "perf gate (instructions per GET/SET)" $rc
+  return $rc
 }
 
 stage_clients() {

@@ -6,13 +6,14 @@
 #   --keys K     keys per data set (default 1000000)
 #   --threads T  tessera-server --threads (default: its own default)
 #   --quick      --keys 100000: a smoke run of the script itself
+#   --no-header  only the table's rows (tools/bench/matrix.sh appends them to its memory table)
 #
 # Two data sets, each loaded into a fresh pair of servers with redis-cli --pipe:
 #   hashes  K keys "hash:<i>", each HSET with 5 fields field1..field5 of 7-8 byte values
 #   sets    K keys "set:<i>", each SADD with 5 integer members below 10^6 (an intset in both)
-# and reports, per server, bytes per key from RSS growth after MEMORY PURGE (what the machine
-# pays) and from INFO used_memory (what the allocator hands out), plus tessera/redis ratios.
-# Both servers run without persistence. The issue's target is an RSS ratio of at most 0.8.
+# and prints a markdown table: per server, bytes per key from RSS growth after MEMORY PURGE (what
+# the machine pays) and from INFO used_memory (what the allocator hands out), plus tessera/redis
+# ratios. Both servers run without persistence. The target (issue 7) is an RSS ratio <= 0.8.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,6 +23,7 @@ source "$here/bench_lib.sh"
 
 keys=1000000
 threads=""
+no_header=0
 tessera="$root/build/tessera-server"
 redis=/usr/bin/redis-server
 while (($# > 0)); do
@@ -31,7 +33,8 @@ while (($# > 0)); do
     --tessera) tessera=$2; shift 2 ;;
     --redis) redis=$2; shift 2 ;;
     --quick) keys=100000; shift ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --no-header) no_header=1; shift ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -76,59 +79,28 @@ awk -v n="$keys" 'BEGIN {
   }
 }' >"$work/sets.resp"
 
-server_cmd() {  # NAME PORT -> sets the array cmd
-  local name=$1 port=$2
-  if [[ $name == redis ]]; then
-    cmd=("$redis" --port "$port" --bind 127.0.0.1 --save "" --appendonly no)
-  else
-    cmd=("$tessera" "$root/conf/tessera.conf" --port "$port" --bind 127.0.0.1)
-    [[ -n "$threads" ]] && cmd+=(--threads "$threads")
-  fi
-  return 0
-}
-
-# measure NAME DATASET: a fresh server, the load, and "rss_per_key used_per_key" on stdout.
+declare -A port pid rss used
+# measure NAME DATASET: a fresh server and the load; sets rss[NAME] and used[NAME] (per key).
 measure() {
-  local name=$1 dataset=$2 p cmd server rss0 rss1 used0 used1 count
-  p=$(free_port)
-  server_cmd "$name" "$p"
-  start_server "$work/$name.$dataset.log" "${cmd[@]}"
-  server=$started_pid
-  pids+=("$server")
-  if ! wait_ready "$server" "$p"; then
-    echo "$name did not start:" >&2
-    cat "$work/$name.$dataset.log" >&2
-    exit 1
-  fi
-  rss0=$(rss_bytes "$server")
-  used0=$(used_memory "$p")
-  redis-cli -p "$p" --pipe <"$work/$dataset.resp" >"$work/$name.$dataset.pipe.log" 2>&1
-  # Freed transient memory (input buffers, replies) would otherwise still count in RSS until
-  # jemalloc's decay returns it; both servers purge the same way.
-  redis-cli -p "$p" MEMORY PURGE >/dev/null
-  count=$(redis-cli -p "$p" DBSIZE)
-  if [[ "$count" != "$keys" ]]; then
-    echo "$name holds $count keys after loading $keys $dataset:" >&2
-    cat "$work/$name.$dataset.pipe.log" >&2
-    exit 1
-  fi
-  rss1=$(rss_bytes "$server")
-  used1=$(used_memory "$p")
-  awk -v a="$rss0" -v b="$rss1" -v c="${used0:-0}" -v d="${used1:-0}" -v n="$keys" \
-    'BEGIN { printf "%.1f %.1f\n", (b - a) / n, (d - c) / n }'
-  stop_server "$server"
+  local name=$1 dataset=$2 line
+  start_named "$name"
+  line=$(load_measure "$name" "$work/$dataset.resp" "$keys")
+  read -r "rss[$name]" "used[$name]" <<<"$line"
+  stop_server "${pid[$name]}"
+  pids=()
 }
 
-printf '%-8s %-9s %14s %14s\n' "dataset" "server" "RSS bytes/key" "used bytes/key"
+if ((!no_header)); then
+  echo "| memory, bytes per key | Redis RSS | Tessera RSS | RSS T/R | Redis used_memory |" \
+    "Tessera used_memory | used T/R |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+fi
 for dataset in hashes sets; do
-  declare -A rss used
   for name in redis tessera; do
-    read -r rss[$name] used[$name] < <(measure "$name" "$dataset")
-    printf '%-8s %-9s %14s %14s\n' "$dataset" "$name" "${rss[$name]}" "${used[$name]}"
+    measure "$name" "$dataset"
   done
-  awk -v r="${rss[redis]}" -v t="${rss[tessera]}" -v ur="${used[redis]}" -v ut="${used[tessera]}" \
-    -v d="$dataset" 'BEGIN {
-      printf "%-8s %-9s %14.2f %14.2f   (target: RSS ratio <= 0.80)\n", d, "ratio", t / r,
-             (ur > 0 ? ut / ur : 0)
-    }'
+  label="$keys small $dataset"
+  [[ $dataset == hashes ]] && label+=" (5 fields)" || label+=" (5 integers)"
+  echo "| $label | ${rss[redis]} | ${rss[tessera]} | $(ratio "${rss[tessera]}" "${rss[redis]}") |" \
+    "${used[redis]} | ${used[tessera]} | $(ratio "${used[tessera]}" "${used[redis]}") |"
 done
