@@ -47,7 +47,11 @@ struct AofService::ReplayState {
 AofService::AofService(Server& server) : server_(server) {}
 
 AofService::~AofService() {
-  // The writer drains and fsyncs what is pending and joins its threads.
+  if (writer_ == nullptr) return;
+  writer_->Flush();
+  // The writer's destructor still reports progress from its thread; nobody waits any more.
+  closing_.store(true, std::memory_order_release);
+  // Drains and fsyncs what is pending and joins its threads.
   writer_.reset();
 }
 
@@ -78,7 +82,9 @@ bool AofService::Prepare(std::string* error) {
     to_replay_.push_back(std::move(f));
   }
   waiting_ = std::make_unique<std::atomic<bool>[]>(server_.engine().shard_count());
-  if (!to_replay_.empty()) server_.engine().set_loading(true);
+  // Until the writer is open (FinishReplay, on loop 0 once the loops run) a write could not be
+  // recorded: clients wait with -LOADING, even when there is nothing to replay.
+  server_.engine().set_loading(true);
   return true;
 }
 
@@ -245,6 +251,7 @@ bool AofService::MayWrite(int loop_index) {
 }
 
 void AofService::OnProgress() {
+  if (closing_.load(std::memory_order_acquire)) return;
   engine::Engine& engine = server_.engine();
   if (writer_->policy() == persistence::FsyncPolicy::kAlways && writer_->stats().fsync_errors > 0) {
     // After a failed fsync the kernel may have dropped the dirty pages: a retry that succeeds
@@ -257,6 +264,13 @@ void AofService::OnProgress() {
       engine.loop(i).Post([] {});  // the wakeup runs LoopNet's flush hook again
     }
   }
+}
+
+void AofService::OnLoopStop() {
+  if (cron_client_ != nullptr) cron_client_->Close();
+  cron_client_ = nullptr;
+  if (replay_ != nullptr && replay_->client != nullptr) replay_->client->Close();
+  if (replay_ != nullptr) replay_->client = nullptr;
 }
 
 void AofService::SetPolicy(const std::string& name) {

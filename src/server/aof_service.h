@@ -72,6 +72,8 @@ class AofService final : public engine::Journal, public net::OutputGate {
 
   // BGREWRITEAOF, inside its coordinator command.
   void Rewrite(engine::CommandCall& call);
+  // Loop 0 is stopping: releases the clients the service runs commands through.
+  void OnLoopStop();
   // CONFIG SET appendfsync.
   void SetPolicy(const std::string& name);
   // Waits until everything recorded is on disk (SHUTDOWN). Any thread but the writer's.
@@ -99,6 +101,7 @@ class AofService final : public engine::Journal, public net::OutputGate {
   std::unique_ptr<std::atomic<bool>[]> waiting_;  // per loop: asked MayWrite and got "no"
   std::atomic<bool> rewrite_in_progress_{false};
   std::atomic<bool> rewrite_scheduled_{false};
+  std::atomic<bool> closing_{false};  // set before the writer is destroyed
   std::atomic<bool> last_rewrite_ok_{true};
   std::atomic<int64_t> last_rewrite_time_s_{-1};
   std::atomic<uint64_t> rewrites_{0};

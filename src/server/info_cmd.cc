@@ -18,6 +18,8 @@
 #include "src/engine/key_waiters.h"
 #include "src/engine/op_context.h"
 #include "src/engine/shard_stats.h"
+#include "src/pubsub/broker.h"
+#include "src/pubsub/subscription_registry.h"
 #include "src/server/admin_cmds.h"
 #include "src/server/memory_stats.h"
 #include "src/server/server.h"
@@ -29,6 +31,9 @@ namespace {
 struct LoopInfo {
   engine::ShardStats shard;
   std::vector<engine::CommandStats> commands;
+  // Channel and pattern names with subscribers on this loop (INFO stats counts distinct ones).
+  std::vector<std::string> channels;
+  std::vector<std::string> patterns;
 };
 
 const std::vector<std::string> kDefaultSections = {
@@ -205,8 +210,13 @@ std::string Render(Server& server, const std::set<std::string>& sections,
     Field(out, "evicted_keys", "0");
     Field(out, "keyspace_hits", total.keyspace_hits);
     Field(out, "keyspace_misses", total.keyspace_misses);
-    Field(out, "pubsub_channels", "0");
-    Field(out, "pubsub_patterns", "0");
+    std::set<std::string> channels, patterns;
+    for (const LoopInfo& l : loops) {
+      channels.insert(l.channels.begin(), l.channels.end());
+      patterns.insert(l.patterns.begin(), l.patterns.end());
+    }
+    Field(out, "pubsub_channels", static_cast<uint64_t>(channels.size()));
+    Field(out, "pubsub_patterns", static_cast<uint64_t>(patterns.size()));
     Field(out, "total_error_replies", "0");
   }
   if (section("replication", "Replication")) {
@@ -286,6 +296,11 @@ void Info(Server& server, engine::CommandCall& call) {
         LoopInfo& mine = (*loops)[ctx.shard_id()];
         mine.shard = engine::CollectShardStats(ctx.shard(), ctx.now_ms());
         mine.commands = engine->local_command_stats();
+        const pubsub::SubscriptionRegistry& subs = engine->pubsub().registry(ctx.shard_id());
+        subs.ForEach(pubsub::Kind::kChannel,
+                     [&mine](const std::string& name, size_t) { mine.channels.push_back(name); });
+        subs.ForEach(pubsub::Kind::kPattern,
+                     [&mine](const std::string& name, size_t) { mine.patterns.push_back(name); });
       },
       [loops, sections, &server](engine::CommandCall& c) {
         c.reply().Verbatim(Render(server, sections, *loops, c.now_ms()));

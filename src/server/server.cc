@@ -290,6 +290,13 @@ bool Server::Start(std::string* error) {
   if (!pidfile.empty()) {
     std::ofstream(pidfile) << getpid() << "\n";
   }
+  // The server's own clients live until loop 0 stops (Close frees them once nothing refers
+  // to them).
+  loops_[0]->AddStopHook([this] {
+    if (self_client_ != nullptr) self_client_->Close();
+    self_client_ = nullptr;
+    aof_->OnLoopStop();
+  });
   bool pin = pin_threads_.load();
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   for (int i = 0; i < threads; ++i) {

@@ -79,6 +79,27 @@ TEST_F(PubSubTest, EverySubscriberOnEveryLoopReceives) {
   EXPECT_EQ(pub1->Call({"PUBSUB", "NUMPAT"}).integer, 1);
 }
 
+// INFO stats counts distinct channels and patterns over every loop's subscribers.
+TEST_F(PubSubTest, InfoCountsDistinctChannelsAndPatterns) {
+  std::vector<std::unique_ptr<RawClient>> subs;
+  for (int i = 0; i < 6; ++i) {  // spread over the loops; every one subscribes to "shared"
+    subs.push_back(Connect());
+    EXPECT_EQ(Flat(subs.back()->Call({"SUBSCRIBE", "shared"})), "subscribe|shared|1");
+  }
+  EXPECT_EQ(Flat(subs[0]->Call({"SUBSCRIBE", "only-one"})), "subscribe|only-one|2");
+  auto psub = Connect();
+  EXPECT_EQ(Flat(psub->Call({"PSUBSCRIBE", "p*"})), "psubscribe|p*|1");
+  EXPECT_EQ(Flat(psub->Call({"PSUBSCRIBE", "q*"})), "psubscribe|q*|2");
+  auto admin = Connect();
+  auto field = [&](const std::string& name) {
+    std::string info = admin->Call({"INFO", "stats"}).str;
+    size_t at = info.find(name + ":");
+    return at == std::string::npos ? -1 : std::stoll(info.substr(at + name.size() + 1));
+  };
+  EXPECT_EQ(field("pubsub_channels"), 2);
+  EXPECT_EQ(field("pubsub_patterns"), 2);
+}
+
 TEST_F(PubSubTest, EachPublishersMessagesArriveInOrder) {
   constexpr int kPublishers = 3, kMessages = 400, kSubscribers = 4;
   std::vector<std::unique_ptr<RawClient>> subs;
