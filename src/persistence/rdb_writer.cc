@@ -280,25 +280,58 @@ std::unique_ptr<RdbFileWriter> RdbFileWriter::Create(std::string final_path, con
     return nullptr;
   }
   std::unique_ptr<RdbFileWriter> w(new RdbFileWriter(std::move(final_path), temp, fd));
-  bool ok;
-  {
-    std::lock_guard<std::mutex> lock(w->mu_);
-    ok = w->WriteLocked(RdbHeader(aux));
-    if (!ok) *error = w->error_;
+  if (!w->WriteLocked(RdbHeader(aux))) {
+    *error = w->error();
+    return nullptr;  // the destructor removes the file
   }
-  if (!ok) return nullptr;  // the destructor removes the file
+  w->thread_ = std::thread([raw = w.get()] { raw->Run(); });
   return w;
+}
+
+void RdbFileWriter::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) break;  // stopped, nothing left to write
+    std::string chunk = std::move(queue_.front());
+    queue_.pop_front();
+    writing_ = true;
+    lock.unlock();
+    WriteLocked(chunk);
+    lock.lock();
+    writing_ = false;
+    queued_bytes_.fetch_sub(chunk.size(), std::memory_order_relaxed);
+    if (queue_.empty()) idle_.notify_all();
+  }
+  idle_.notify_all();
+}
+
+void RdbFileWriter::StopThread(bool drain) {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!drain) {
+      queue_.clear();
+      queued_bytes_.store(0, std::memory_order_relaxed);
+    }
+    idle_.wait(lock, [this] { return queue_.empty() && !writing_; });
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
 }
 
 RdbFileWriter::~RdbFileWriter() { Abort(); }
 
 bool RdbFileWriter::WriteLocked(std::string_view bytes) {
-  if (failed_ || finished_) {
-    if (!failed_) {
-      failed_ = true;
-      error_ = "RDB file already committed or aborted";
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failed_ || finished_) {
+      if (!failed_) {
+        failed_ = true;
+        error_ = "RDB file already committed or aborted";
+      }
+      return false;
     }
-    return false;
   }
   const char* p = bytes.data();
   size_t left = bytes.size();
@@ -306,6 +339,7 @@ bool RdbFileWriter::WriteLocked(std::string_view bytes) {
     const ssize_t n = write(fd_, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
+      std::lock_guard<std::mutex> lock(mu_);
       failed_ = true;
       error_ = ErrnoText("Write error saving DB on disk:", temp_path_);
       return false;
@@ -320,20 +354,27 @@ bool RdbFileWriter::WriteLocked(std::string_view bytes) {
 
 bool RdbFileWriter::AppendRecords(int db, std::string_view records) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (failed_ || finished_ || stop_) return false;
+  std::string chunk;
   if (db != last_db_) {
-    std::string select;
-    AppendRdbSelectDb(db, &select);
-    if (!WriteLocked(select)) return false;
+    AppendRdbSelectDb(db, &chunk);
     last_db_ = db;
   }
-  return WriteLocked(records);
+  chunk.append(records);
+  queued_bytes_.fetch_add(chunk.size(), std::memory_order_relaxed);
+  queue_.push_back(std::move(chunk));
+  wake_.notify_one();
+  return true;
 }
 
 bool RdbFileWriter::Commit(std::string* error) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (finished_) {
-    *error = "RDB file already committed or aborted";
-    return false;
+  StopThread(/*drain=*/true);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (finished_) {
+      *error = "RDB file already committed or aborted";
+      return false;
+    }
   }
   std::string tail(1, static_cast<char>(kRdbOpcodeEof));
   bool ok = WriteLocked(tail);
@@ -375,6 +416,7 @@ bool RdbFileWriter::Commit(std::string* error) {
 }
 
 void RdbFileWriter::Abort() {
+  StopThread(/*drain=*/false);
   std::lock_guard<std::mutex> lock(mu_);
   if (finished_) return;
   finished_ = true;

@@ -12,15 +12,19 @@
 //
 // Threads: the Append* functions are pure (any thread; the entry must not change meanwhile,
 // i.e. call them on the entry's shard thread). RdbFileWriter::AppendRecords may be called from
-// several threads at once; Create/Commit/Abort from one thread after all appends returned.
+// several threads at once; Create/Commit/Abort from one thread after all appends returned. The
+// writer owns one thread that does the file's writes.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "storage/entry.h"
 
@@ -70,15 +74,21 @@ class RdbFileWriter {
   RdbFileWriter(const RdbFileWriter&) = delete;
   RdbFileWriter& operator=(const RdbFileWriter&) = delete;
 
-  // Thread-safe. Appends complete records of database `db`, preceded by SELECTDB when `db`
-  // differs from the previous chunk's (so a db's SELECTDB may appear several times; Redis's
-  // loader and redis-check-rdb accept that). Returns false after a write error, and every later
-  // call fails too; error() says why.
+  // Thread-safe and cheap: queues complete records of database `db` (copied), preceded by
+  // SELECTDB when `db` differs from the previous chunk's (so a db's SELECTDB may appear several
+  // times; Redis's loader and redis-check-rdb accept that). The file's own thread writes them,
+  // so an event loop never waits for the disk here. Returns false once a write has failed;
+  // error() says why.
   bool AppendRecords(int db, std::string_view records);
-  // EOF, the CRC-64 (little endian), fsync, close, rename over the final path, fsync of the
-  // directory. False with *error on failure (the temporary file is removed).
+  // Bytes queued and not yet written: callers producing records in bulk pause above a bound,
+  // so a slow disk holds the snapshot back instead of growing memory.
+  uint64_t queued_bytes() const { return queued_bytes_.load(std::memory_order_relaxed); }
+  // Waits for the queue to drain, then EOF, the CRC-64 (little endian), fsync, close, rename
+  // over the final path, fsync of the directory. False with *error on failure (the temporary
+  // file is removed).
   bool Commit(std::string* error);
-  // Removes the temporary file. The destructor does it too unless Commit succeeded.
+  // Drops what is queued and removes the temporary file. The destructor does it too unless
+  // Commit succeeded.
   void Abort();
 
   uint64_t bytes_written() const { return bytes_written_.load(std::memory_order_relaxed); }
@@ -87,8 +97,13 @@ class RdbFileWriter {
 
  private:
   RdbFileWriter(std::string final_path, std::string temp_path, int fd);
-  // Writes everything or records the error. Caller holds mu_.
+  // Writes everything or records the error. The writer thread, or the caller once it has
+  // stopped; holds mu_ only to publish the outcome.
   bool WriteLocked(std::string_view bytes);
+  // The writer thread: writes queued chunks in order until stopped.
+  void Run();
+  // Stops the writer thread; `drain` first lets it write what is queued. Not with mu_ held.
+  void StopThread(bool drain);
 
   const std::string final_path_;
   const std::string temp_path_;
@@ -100,6 +115,13 @@ class RdbFileWriter {
   bool finished_ = false;  // committed or aborted
   std::string error_;
   std::atomic<uint64_t> bytes_written_{0};
+  std::atomic<uint64_t> queued_bytes_{0};
+  std::deque<std::string> queue_;  // guarded by mu_
+  std::condition_variable wake_;   // the writer waits for chunks or stop
+  std::condition_variable idle_;   // StopThread(drain) waits for the queue to empty
+  bool writing_ = false;           // a chunk is being written outside mu_
+  bool stop_ = false;
+  std::thread thread_;
 };
 
 }  // namespace tessera::persistence

@@ -26,6 +26,8 @@ void ShardSnapshot::Start() {
 
 bool ShardSnapshot::Step(size_t max_entries) {
   if (done_) return true;
+  waiting_for_disk_ = file_ != nullptr && file_->queued_bytes() > kMaxQueuedBytes;
+  if (waiting_for_disk_) return false;
   size_t visited = 0;
   while (db_ < tables_.size() && visited < max_entries) {
     storage::DbTable& table = *tables_[db_];

@@ -36,6 +36,8 @@ class ShardSnapshot final : public storage::SnapshotObserver {
   // Serializes about `max_entries` more entries. True when every entry has been visited; the
   // snapshot is then detached from the shard and its buffers are written.
   bool Step(size_t max_entries);
+  // The last Step did nothing because the file's queue is full: call again a little later.
+  bool waiting_for_disk() const { return waiting_for_disk_; }
   // Stops writing (a failed or cancelled save) but keeps visiting: SnapshotCut requires a
   // started pass to reach every entry before the next snapshot starts.
   void Abandon();
@@ -50,6 +52,9 @@ class ShardSnapshot final : public storage::SnapshotObserver {
   void Flush(size_t db, bool force);
 
   static constexpr size_t kFlushBytes = 64 * 1024;
+  // The pass waits while this much is queued for the disk (across all shards): a slow disk
+  // must slow the snapshot down, not grow memory.
+  static constexpr uint64_t kMaxQueuedBytes = 16 * 1024 * 1024;
 
   std::vector<storage::DbTable*> tables_;
   storage::SnapshotCut* cut_;
@@ -58,6 +63,7 @@ class ShardSnapshot final : public storage::SnapshotObserver {
   bool started_ = false;
   bool done_ = false;
   bool failed_ = false;
+  bool waiting_for_disk_ = false;
   size_t db_ = 0;        // the table the pass is in
   uint64_t cursor_ = 0;  // its SCAN cursor
   uint64_t keys_saved_ = 0;

@@ -50,7 +50,7 @@ std::string FormatMb(double bytes) {
 
 struct SnapshotService::ShardJob {
   std::unique_ptr<persistence::ShardSnapshot> pass;
-  std::unique_ptr<runtime::Timer> timer;
+  std::unique_ptr<runtime::Timer> next_slice;  // paces the pass (RunSlice)
   uint64_t dirty_at_start = 0;
   bool ok = true;
 };
@@ -246,10 +246,10 @@ void SnapshotService::Save(engine::CommandCall& call, Mode mode, Target target, 
             job.pass.reset();
             return;
           }
-          if (job.timer == nullptr)
-            job.timer = std::make_unique<runtime::Timer>(runtime::Loop::Current());
-          const engine::ShardId id = shard.id();
-          job.timer->Arm(0, [this, id] { RunSlice(id); });
+          // Each slice is its own task: the loop serves I/O and other work between slices.
+          // (A zero-delay uv timer re-armed from its own callback would run again at once,
+          // within the same timer phase, and never yield.)
+          runtime::Loop::Current()->Post([this, id = shard.id()] { RunSlice(id); });
         },
         [this, mode, done](engine::CommandCall& call) {
           // Every shard has its pass running and every lock is still held: the cut.
@@ -292,7 +292,13 @@ void SnapshotService::Save(engine::CommandCall& call, Mode mode, Target target, 
 void SnapshotService::RunSlice(engine::ShardId id) {
   ShardJob& job = *jobs_[id];
   if (!job.pass->Step(kSliceEntries)) {
-    job.timer->Arm(0, [this, id] { RunSlice(id); });
+    // The next slice a millisecond later: the pass takes at most about half of the loop's time
+    // (a slice is well under a millisecond), so requests keep their latency while a save runs;
+    // also the wait while the file's queue is full.
+    if (job.next_slice == nullptr) {
+      job.next_slice = std::make_unique<runtime::Timer>(runtime::Loop::Current());
+    }
+    job.next_slice->Arm(1, [this, id] { RunSlice(id); });
     return;
   }
   job.ok = job.pass->ok();
