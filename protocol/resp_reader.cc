@@ -169,44 +169,6 @@ class ValueParser {
   std::string* error_;
 };
 
-void AppendQuoted(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\a':
-        out->append("\\a");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      default:
-        if (c >= 0x20 && c < 0x7f) {
-          out->push_back(static_cast<char>(c));
-        } else {
-          char hex[5];
-          std::snprintf(hex, sizeof(hex), "\\x%02x", c);
-          out->append(hex, 4);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 void AppendDebug(const RespValue& v, std::string* out) {
   using Type = RespValue::Type;
   switch (v.type) {
@@ -221,7 +183,7 @@ void AppendDebug(const RespValue& v, std::string* out) {
       break;
     case Type::kBulk:
     case Type::kVerbatim:
-      AppendQuoted(v.str, out);
+      AppendQuotedRepr(v.str, out);
       break;
     case Type::kNull:
       out->append("(nil)");
@@ -278,6 +240,44 @@ RespReader::Status RespReader::Next(RespValue* value, std::string* raw) {
     pos_ = 0;
   }
   return Status::kValue;
+}
+
+void AppendQuotedRepr(std::string_view s, std::string* out) {
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\a':
+        out->append("\\a");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      default:
+        if (c >= 0x20 && c < 0x7f) {
+          out->push_back(static_cast<char>(c));
+        } else {
+          char hex[5];
+          std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+          out->append(hex, 4);
+        }
+    }
+  }
+  out->push_back('"');
 }
 
 std::string DebugString(const RespValue& value) {

@@ -53,5 +53,9 @@ class RespReader {
 
 // A one-line human-readable rendering (like redis-cli's, on one line), for test messages.
 std::string DebugString(const RespValue& value);
+// Appends `s` double-quoted with Redis's escapes (sdscatrepr): \\ \" \n \r \t \a \b, other
+// bytes outside printable ASCII as \xHH. redis-cli prints strings this way, and Redis quotes AOF
+// manifest file names this way.
+void AppendQuotedRepr(std::string_view s, std::string* out);
 
 }  // namespace tessera::protocol

@@ -7,6 +7,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "protocol/resp_reader.h"
+
 namespace tessera::persistence {
 namespace {
 
@@ -111,49 +113,10 @@ bool NeedsQuoting(std::string_view name) {
   return false;
 }
 
-void AppendQuoted(std::string* out, std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\a':
-        out->append("\\a");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      default:
-        if (c < ' ' || c >= 127) {
-          out->append("\\x");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 void AppendEntry(std::string* out, const AofFileInfo& f) {
   out->append("file ");
   if (NeedsQuoting(f.name)) {
-    AppendQuoted(out, f.name);
+    protocol::AppendQuotedRepr(f.name, out);
   } else {
     out->append(f.name);
   }

@@ -12,31 +12,16 @@
 #include <sstream>
 #include <string>
 
+#include "tests/unit/persistence/aof_test_util.h"
+
 namespace tessera::persistence {
 namespace {
 
+using aoftest::ReadFile;
+using aoftest::TempDir;
+using aoftest::WriteFile;
+
 namespace fs = std::filesystem;
-
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "aof_dir_XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string path;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-}
 
 void WriteFd(int fd, const std::string& data) {
   ASSERT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));

@@ -10,24 +10,14 @@
 #include <sstream>
 #include <string>
 
+#include "tests/unit/persistence/aof_test_util.h"
+
 namespace tessera::persistence {
 namespace {
 
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "aof_manifest_XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string path;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using aoftest::ReadFile;
+using aoftest::TempDir;
+using aoftest::WriteFile;
 
 AofManifest Sample() {
   AofManifest m;

@@ -13,27 +13,18 @@
 #include <vector>
 
 #include "src/persistence/aof_dir.h"
+#include "tests/unit/persistence/aof_test_util.h"
 
 namespace tessera::persistence {
 namespace {
 
+using aoftest::ReadFile;
+using aoftest::TempDir;
+using aoftest::WriteFile;
+
 namespace fs = std::filesystem;
 using Result = AofReader::Result;
 using Args = std::vector<std::string>;
-
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "aof_reader_XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string path;
-};
-
-void WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-}
 
 struct ReadAll {
   std::vector<Args> commands;

@@ -13,21 +13,17 @@
 #include "src/persistence/aof_dir.h"
 #include "src/persistence/aof_reader.h"
 #include "src/persistence/aof_writer.h"
+#include "tests/unit/persistence/aof_test_util.h"
 
 namespace tessera::persistence {
 namespace {
 
+using aoftest::ReadFile;
+using aoftest::TempDir;
+using aoftest::WriteFile;
+
 namespace fs = std::filesystem;
 using Dataset = std::map<int, std::map<std::string, std::string>>;
-
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "aof_recovery_XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string path;
-};
 
 // Replays one RESP file into `data`, each file starting in db 0 as Redis loads them.
 void Replay(const AofLoadFile& file, Dataset* data) {

@@ -16,24 +16,20 @@
 #include "src/persistence/aof_dir.h"
 #include "src/persistence/aof_reader.h"
 #include "src/persistence/aof_writer.h"
+#include "tests/unit/persistence/aof_test_util.h"
 
 namespace tessera::persistence {
 namespace {
+
+using aoftest::ReadFile;
+using aoftest::TempDir;
+using aoftest::WriteFile;
 
 namespace fs = std::filesystem;
 
 constexpr const char* kCheckAof = "/usr/bin/redis-check-aof";
 constexpr const char* kRedisServer = "/usr/bin/redis-server";
 constexpr const char* kRedisCli = "/usr/bin/redis-cli";
-
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "aof_check_XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string path;
-};
 
 struct ShellResult {
   int status = -1;

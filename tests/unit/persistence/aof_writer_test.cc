@@ -21,28 +21,17 @@
 #include <vector>
 
 #include "src/persistence/aof_reader.h"
+#include "tests/unit/persistence/aof_test_util.h"
 
 namespace tessera::persistence {
 namespace {
 
+using aoftest::ReadFile;
+using aoftest::TempDir;
+using aoftest::WriteFile;
+
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
-
-struct TempDir {
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "aof_writer_XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string path;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 int OpenAppend(const std::string& path) {
   return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
