@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/integration/reply_helpers.h"
 #include "tests/integration/server_process.h"
 
 namespace tessera::integration {
@@ -66,36 +67,10 @@ class TempDir {
   std::string path_;
 };
 
-std::string Str(const redisReply* r) { return std::string(r->str, r->len); }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-  ASSERT_TRUE(out.good()) << "writing " << path;
-}
-
 void AppendToFile(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::app);
   out << bytes;
   ASSERT_TRUE(out.good()) << "appending to " << path;
-}
-
-// Polls `done` until it holds or the deadline passes; true when it held.
-template <typename Pred>
-bool PollUntil(Pred done, milliseconds timeout = DefaultTimeout()) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(10));  // polling interval
-  }
-  return done();
 }
 
 std::string DescribeStatus(int status) {
@@ -309,55 +284,6 @@ RedisContextPtr MustConnect(int port) {
   return c;
 }
 
-// Runs a command that must not fail; the reply, or null after a test failure.
-RedisReplyPtr Must(redisContext* c, const std::vector<std::string>& args) {
-  RedisReplyPtr r = Command(c, args);
-  if (r == nullptr || r->type == REDIS_REPLY_ERROR) {
-    std::string cmd;
-    for (const auto& a : args) cmd += a + " ";
-    ADD_FAILURE() << cmd << "answered " << (r ? Str(r.get()) : "nothing (connection error)");
-    return nullptr;
-  }
-  return r;
-}
-
-std::string MustText(redisContext* c, const std::vector<std::string>& args) {
-  RedisReplyPtr r = Must(c, args);
-  if (r == nullptr) return "";
-  if (r->type == REDIS_REPLY_INTEGER) return std::to_string(r->integer);
-  if (r->type == REDIS_REPLY_NIL) return "(nil)";
-  if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS) {
-    ADD_FAILURE() << args[0] << " answered reply type " << r->type;
-    return "";
-  }
-  return Str(r.get());
-}
-
-int64_t MustInt(redisContext* c, const std::vector<std::string>& args) {
-  RedisReplyPtr r = Must(c, args);
-  if (r == nullptr || r->type != REDIS_REPLY_INTEGER) {
-    ADD_FAILURE() << args[0] << " did not answer an integer";
-    return INT64_MIN;
-  }
-  return r->integer;
-}
-
-std::vector<std::string> Strings(const redisReply* r) {
-  std::vector<std::string> out;
-  if (r == nullptr || r->type != REDIS_REPLY_ARRAY) return out;
-  for (size_t i = 0; i < r->elements; ++i) {
-    const redisReply* e = r->element[i];
-    out.push_back(e->type == REDIS_REPLY_INTEGER ? std::to_string(e->integer) : Str(e));
-  }
-  return out;
-}
-
-std::vector<std::string> MustStrings(redisContext* c, const std::vector<std::string>& args) {
-  RedisReplyPtr r = Must(c, args);
-  EXPECT_TRUE(r == nullptr || r->type == REDIS_REPLY_ARRAY) << args[0] << " is not an array";
-  return Strings(r.get());
-}
-
 // One field of INFO <section> ("" when absent).
 std::string InfoField(redisContext* c, const std::string& section, const std::string& field) {
   std::istringstream in(MustText(c, {"INFO", section}));
@@ -367,12 +293,6 @@ std::string InfoField(redisContext* c, const std::string& section, const std::st
     if (line.rfind(field + ":", 0) == 0) return line.substr(field.size() + 1);
   }
   return "";
-}
-
-int64_t NowUnixMs() {
-  return std::chrono::duration_cast<milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // Redis Cluster's CRC16 (XMODEM), to know which shard a key lives on.

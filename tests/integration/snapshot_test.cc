@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/integration/reply_helpers.h"
 #include "tests/integration/server_process.h"
 
 namespace tessera::integration {
@@ -59,94 +60,6 @@ class TempDir {
   std::string path_;
 };
 
-int64_t NowUnixMs() {
-  return std::chrono::duration_cast<milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string Str(const redisReply* r) { return std::string(r->str, r->len); }
-
-// A reply as one line of text, for messages.
-std::string Describe(const redisReply* r) {
-  if (r == nullptr) return "<no reply: connection error>";
-  switch (r->type) {
-    case REDIS_REPLY_STRING:
-      return "\"" + EscapeBytes(Str(r)) + "\"";
-    case REDIS_REPLY_STATUS:
-      return "+" + Str(r);
-    case REDIS_REPLY_ERROR:
-      return "-" + Str(r);
-    case REDIS_REPLY_INTEGER:
-      return std::to_string(r->integer);
-    case REDIS_REPLY_NIL:
-      return "(nil)";
-    case REDIS_REPLY_ARRAY: {
-      std::string out = "[";
-      for (size_t i = 0; i < r->elements; ++i) {
-        if (i > 0) out += ", ";
-        out += Describe(r->element[i]);
-      }
-      return out + "]";
-    }
-    default:
-      return "<reply type " + std::to_string(r->type) + ">";
-  }
-}
-
-std::string Joined(const std::vector<std::string>& args) {
-  std::string out;
-  for (const auto& a : args) {
-    if (!out.empty()) out += ' ';
-    out += EscapeBytes(a.size() > 40 ? a.substr(0, 40) + "..." : a);
-  }
-  return out;
-}
-
-// Runs a command that must not fail; the reply, or null after a test failure.
-RedisReplyPtr Must(redisContext* c, const std::vector<std::string>& args) {
-  RedisReplyPtr r = Command(c, args);
-  if (r == nullptr || r->type == REDIS_REPLY_ERROR) {
-    ADD_FAILURE() << Joined(args) << " answered " << Describe(r.get());
-    return nullptr;
-  }
-  return r;
-}
-
-// A reply that must be a status or bulk string.
-std::string MustText(redisContext* c, const std::vector<std::string>& args) {
-  RedisReplyPtr r = Must(c, args);
-  if (r == nullptr) return "";
-  if (r->type == REDIS_REPLY_INTEGER) return std::to_string(r->integer);
-  if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS) {
-    ADD_FAILURE() << Joined(args) << " answered " << Describe(r.get());
-    return "";
-  }
-  return Str(r.get());
-}
-
-int64_t MustInt(redisContext* c, const std::vector<std::string>& args) {
-  RedisReplyPtr r = Must(c, args);
-  if (r == nullptr) return INT64_MIN;
-  if (r->type != REDIS_REPLY_INTEGER) {
-    ADD_FAILURE() << Joined(args) << " answered " << Describe(r.get());
-    return INT64_MIN;
-  }
-  return r->integer;
-}
-
-std::vector<std::string> MustStrings(redisContext* c, const std::vector<std::string>& args) {
-  std::vector<std::string> out;
-  RedisReplyPtr r = Must(c, args);
-  if (r == nullptr) return out;
-  if (r->type != REDIS_REPLY_ARRAY) {
-    ADD_FAILURE() << Joined(args) << " answered " << Describe(r.get());
-    return out;
-  }
-  for (size_t i = 0; i < r->elements; ++i) out.push_back(Str(r->element[i]));
-  return out;
-}
-
 // One field of INFO persistence ("" when absent).
 std::string InfoField(redisContext* c, const std::string& field) {
   std::string info = MustText(c, {"INFO", "persistence"});
@@ -168,17 +81,6 @@ int64_t InfoInt(redisContext* c, const std::string& field) {
   return std::stoll(v);
 }
 
-// Polls `done` until it holds or the deadline passes; true when it held.
-template <typename Pred>
-bool PollUntil(Pred done, milliseconds timeout = DefaultTimeout()) {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(10));  // polling interval
-  }
-  return done();
-}
-
 // Waits until no background save is running; false (with a failure) on timeout.
 bool WaitBgsaveIdle(redisContext* c) {
   bool idle = PollUntil([&] { return InfoField(c, "rdb_bgsave_in_progress") == "0"; },
@@ -196,19 +98,6 @@ bool WaitExited(ServerProcess& server) {
 bool FileExists(const std::string& path) {
   std::error_code ec;
   return fs::exists(path, ec);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-  ASSERT_TRUE(out.good()) << "writing " << path;
 }
 
 // Starts the server; ready means it answers PING. redis-server answers -LOADING while it loads a
