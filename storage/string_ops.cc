@@ -16,6 +16,15 @@ OpStatus OpGet(DbTable& db, std::string_view key, int64_t now_ms, std::string* o
   return OpStatus::kOk;
 }
 
+OpStatus OpGetView(DbTable& db, std::string_view key, int64_t now_ms, char (&buf)[kInt64BufSize],
+                   std::string_view* out) {
+  const Entry* e = db.LookupRead(key, now_ms);
+  if (e == nullptr) return OpStatus::kNoKey;
+  if (!e->is_string()) return OpStatus::kWrongType;
+  *out = e->StringView(buf);
+  return OpStatus::kOk;
+}
+
 SetResult OpSet(DbTable& db, std::string_view key, std::string_view value, const SetParams& params,
                 int64_t now_ms) {
   SetResult result;

@@ -14,12 +14,17 @@
 
 #include "storage/db_table.h"
 #include "storage/errors.h"
+#include "storage/numbers.h"
 #include "storage/op_status.h"
 
 namespace tessera::storage {
 
 // GET. kOk (value appended to *out), kNoKey, kWrongType. MGET maps kWrongType to nil.
 OpStatus OpGet(DbTable& db, std::string_view key, int64_t now_ms, std::string* out);
+// GET without a copy: *out views the value's bytes (or `buf`, for an "int" value), valid until
+// the next call on the table. Same statuses as OpGet.
+OpStatus OpGetView(DbTable& db, std::string_view key, int64_t now_ms, char (&buf)[kInt64BufSize],
+                   std::string_view* out);
 
 struct SetParams {
   enum class Condition : uint8_t { kAlways, kIfAbsent /* NX */, kIfPresent /* XX */ };

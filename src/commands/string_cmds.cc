@@ -35,8 +35,10 @@ using storage::OpStatus;
 // ---- GET, GETDEL.
 
 void Get(OpContext& ctx, const CommandArgs& args, ReplyBuilder& reply) {
-  std::string value;
-  OpStatus status = storage::OpGet(ctx.db(), args[1], ctx.now_ms(), &value);
+  // The reply is built straight from the entry's bytes: no copy of the value.
+  char buf[storage::kInt64BufSize];
+  std::string_view value;
+  OpStatus status = storage::OpGetView(ctx.db(), args[1], ctx.now_ms(), buf, &value);
   if (ReplyIfError(status, reply)) return;
   if (status == OpStatus::kNoKey) {
     reply.Null();

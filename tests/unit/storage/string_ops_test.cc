@@ -55,6 +55,25 @@ TEST_F(StringOpsTest, GetMissingAndWrongType) {
             "WRONGTYPE Operation against a key holding the wrong kind of value");
 }
 
+// OpGetView answers what OpGet answers, for every string encoding, without copying.
+TEST_F(StringOpsTest, GetViewMatchesGetForEveryEncoding) {
+  Set("int", "-12345");
+  Set("emb", "short value");
+  Set("raw", std::string(100, 'r'));
+  MakeList("list");
+  for (const char* key : {"int", "emb", "raw", "list", "missing"}) {
+    char buf[kInt64BufSize];
+    std::string_view view;
+    std::string copy;
+    EXPECT_EQ(OpGetView(db_, key, kNow, buf, &view), OpGet(db_, key, kNow, &copy)) << key;
+    EXPECT_EQ(std::string(view), copy) << key;
+  }
+  char buf[kInt64BufSize];
+  std::string_view view;
+  ASSERT_EQ(OpGetView(db_, "int", kNow, buf, &view), OpStatus::kOk);
+  EXPECT_EQ(view, "-12345");
+}
+
 TEST_F(StringOpsTest, SetRecordsNewSetAndOverwrites) {
   TakeEvents(recorder_);
   Set("k", "v1");
