@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdint>
 
+#include "protocol/reply_builder.h"
 #include "protocol/resp_reader.h"
 #include "src/engine/op_context.h"
 #include "storage/db_table.h"
@@ -19,14 +20,6 @@ bool Is(std::string_view a, std::string_view lower) {
     if (std::tolower(static_cast<unsigned char>(a[i])) != lower[i]) return false;
   }
   return true;
-}
-
-void AppendBulk(std::string* out, std::string_view s) {
-  out->push_back('$');
-  out->append(std::to_string(s.size()));
-  out->append("\r\n");
-  out->append(s);
-  out->append("\r\n");
 }
 
 std::string Command(const std::vector<std::string_view>& args) {
@@ -87,18 +80,17 @@ bool HasRelativeOrAbsoluteTtl(const protocol::CommandArgs& args, size_t from) {
 
 }  // namespace
 
+// A command is an array of bulk strings, which is what ReplyBuilder writes in RESP2.
 void AppendCommand(std::string* out, const std::vector<std::string_view>& args) {
-  out->push_back('*');
-  out->append(std::to_string(args.size()));
-  out->append("\r\n");
-  for (std::string_view a : args) AppendBulk(out, a);
+  protocol::ReplyBuilder resp(out, protocol::RespVersion::kResp2);
+  resp.Array(args.size());
+  for (std::string_view a : args) resp.Bulk(a);
 }
 
 void AppendCommand(std::string* out, const protocol::CommandArgs& args) {
-  out->push_back('*');
-  out->append(std::to_string(args.size()));
-  out->append("\r\n");
-  for (size_t i = 0; i < args.size(); ++i) AppendBulk(out, args[i]);
+  protocol::ReplyBuilder resp(out, protocol::RespVersion::kResp2);
+  resp.Array(args.size());
+  for (size_t i = 0; i < args.size(); ++i) resp.Bulk(args[i]);
 }
 
 std::string ShardRecord(const CommandSpec& spec, const protocol::CommandArgs& args, OpContext& ctx,

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "protocol/reply_builder.h"
+
 namespace tessera::persistence {
 namespace {
 
@@ -16,14 +18,6 @@ constexpr size_t kMaxDigits = 18;
 
 bool EqualsIgnoreCase(std::string_view a, const char* b) {
   return a.size() == std::strlen(b) && ::strncasecmp(a.data(), b, a.size()) == 0;
-}
-
-void AppendBulk(std::string* out, std::string_view arg) {
-  out->push_back('$');
-  out->append(std::to_string(arg.size()));
-  out->append("\r\n");
-  out->append(arg);
-  out->append("\r\n");
 }
 
 }  // namespace
@@ -214,18 +208,17 @@ AofReader::Result AofReader::Next(std::vector<std::string>* args) {
   return r;
 }
 
+// A command is an array of bulk strings, which is what ReplyBuilder writes in RESP2.
 void AppendRespCommand(std::string* out, std::initializer_list<std::string_view> args) {
-  out->push_back('*');
-  out->append(std::to_string(args.size()));
-  out->append("\r\n");
-  for (std::string_view a : args) AppendBulk(out, a);
+  protocol::ReplyBuilder resp(out, protocol::RespVersion::kResp2);
+  resp.Array(args.size());
+  for (std::string_view a : args) resp.Bulk(a);
 }
 
 void AppendRespCommand(std::string* out, const protocol::CommandArgs& args) {
-  out->push_back('*');
-  out->append(std::to_string(args.size()));
-  out->append("\r\n");
-  for (size_t i = 0; i < args.size(); ++i) AppendBulk(out, args[i]);
+  protocol::ReplyBuilder resp(out, protocol::RespVersion::kResp2);
+  resp.Array(args.size());
+  for (size_t i = 0; i < args.size(); ++i) resp.Bulk(args[i]);
 }
 
 }  // namespace tessera::persistence

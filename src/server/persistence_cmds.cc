@@ -1,6 +1,7 @@
 // SAVE, BGSAVE and LASTSAVE: the snapshot commands (the work is in snapshots.cc).
 #include <string>
 
+#include "src/commands/arg_parse.h"
 #include "src/engine/command_call.h"
 #include "src/engine/command_registry.h"
 #include "src/server/admin_cmds.h"
@@ -10,16 +11,6 @@
 namespace tessera::server {
 
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
 
 engine::CommandSpec AdminSpec(const char* name, int arity, const char* summary) {
   engine::CommandSpec spec;
@@ -60,7 +51,7 @@ void RegisterPersistenceCommands(engine::CommandRegistry& registry, Server& serv
   bgsave.complexity = "O(1)";
   bgsave.on_coordinator = [&server](engine::CommandCall& call) {
     if (call.args().size() > 2 ||
-        (call.args().size() == 2 && !EqualsIgnoreCase(call.args()[1], "schedule"))) {
+        (call.args().size() == 2 && !commands::EqualsIgnoreCase(call.args()[1], "schedule"))) {
       call.reply().Error("ERR syntax error");
       return;
     }
