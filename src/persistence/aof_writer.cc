@@ -34,7 +34,10 @@ AofWriter::AofWriter(int fd, uint64_t file_size, AofWriterOptions options)
   thread_ = std::thread([this] { Run(); });
 }
 
-AofWriter::~AofWriter() {
+AofWriter::~AofWriter() { Close(); }
+
+void AofWriter::Close() {
+  if (!thread_.joinable()) return;
   {
     std::lock_guard<std::mutex> lk(mu_);
     stop_ = true;

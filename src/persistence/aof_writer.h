@@ -85,8 +85,7 @@ class AofWriter {
   // Takes ownership of `fd` (the current incr file, opened O_APPEND; `file_size` is its length)
   // and starts the writer and syncer threads.
   AofWriter(int fd, uint64_t file_size, AofWriterOptions options);
-  // Writes and fsyncs what is pending (one attempt: a failing disk cannot hang shutdown), closes
-  // the file and joins both threads. Call Flush() first to know whether everything made it.
+  // Close(), if not yet called.
   ~AofWriter();
   AofWriter(const AofWriter&) = delete;
   AofWriter& operator=(const AofWriter&) = delete;
@@ -110,6 +109,12 @@ class AofWriter {
   // written and fsynced (whatever the policy). Returns false if a write or fsync attempt fails
   // before that (the bytes stay queued and are retried; call again to keep waiting).
   bool Flush();
+
+  // Not from on_progress. Writes and fsyncs what is pending (one attempt: a failing disk cannot
+  // hang shutdown), closes the file and joins both threads; no on_progress call runs after it
+  // returns, so its owner may then tear down what the callback touches. Call Flush() first to
+  // know whether everything made it. Idempotent; Append after Close is not allowed.
+  void Close();
 
   // Any thread. CONFIG SET appendfsync.
   void SetPolicy(FsyncPolicy policy);

@@ -47,12 +47,15 @@ struct AofService::ReplayState {
 AofService::AofService(Server& server) : server_(server) {}
 
 AofService::~AofService() {
-  if (writer_ == nullptr) return;
-  writer_->Flush();
-  // The writer's destructor still reports progress from its thread; nobody waits any more.
+  if (writer_owner_ == nullptr) return;
+  writer_owner_->Flush();
+  // Closing still reports progress from the writer's thread; nobody waits any more.
   closing_.store(true, std::memory_order_release);
-  // Drains and fsyncs what is pending and joins its threads.
-  writer_.reset();
+  // Drains and fsyncs what is pending and joins its threads. Only then may the pointer be
+  // cleared: OnProgress reads it from the writer's thread until the join.
+  writer_owner_->Close();
+  writer_.store(nullptr, std::memory_order_release);
+  writer_owner_.reset();
 }
 
 bool AofService::Prepare(std::string* error) {
@@ -177,7 +180,7 @@ void AofService::PumpReplay() {
 }
 
 void AofService::FinishReplay() {
-  if (replay_ == nullptr || writer_ != nullptr) return;
+  if (replay_ == nullptr || writer() != nullptr) return;
   std::lock_guard<std::mutex> lock(dir_mu_);
   std::string error;
   uint64_t size = 0;
@@ -186,7 +189,8 @@ void AofService::FinishReplay() {
   persistence::AofWriterOptions options;
   options.policy = PolicyOf(server_.config().Value("appendfsync"));
   options.on_progress = [this] { OnProgress(); };
-  writer_ = std::make_unique<persistence::AofWriter>(fd, size, std::move(options));
+  writer_owner_ = std::make_unique<persistence::AofWriter>(fd, size, std::move(options));
+  writer_.store(writer_owner_.get(), std::memory_order_release);
   engine::Engine& engine = server_.engine();
   // Recording starts before clients are let in, so no acknowledged write goes unrecorded.
   engine.SetJournal(this);
@@ -218,7 +222,7 @@ void AofService::CronTick() {
   const int64_t percentage = server_.config().IntValue("auto-aof-rewrite-percentage");
   const uint64_t min_size =
       static_cast<uint64_t>(server_.config().IntValue("auto-aof-rewrite-min-size"));
-  const uint64_t size = base_file_size_ + writer_->stats().current_file_size;
+  const uint64_t size = base_file_size_ + writer()->stats().current_file_size;
   if (percentage <= 0 || size < min_size) return;
   const uint64_t base = std::max<uint64_t>(rewrite_base_size_, 1);
   const uint64_t growth = size > base ? (size - base) * 100 / base : 0;
@@ -229,7 +233,7 @@ void AofService::CronTick() {
 }
 
 void AofService::Append(int db, std::string_view resp) {
-  const uint64_t lsn = writer_->Append(db, resp);
+  const uint64_t lsn = writer()->Append(db, resp);
   uint64_t seen = appended_lsn_.load(std::memory_order_relaxed);
   while (seen < lsn && !appended_lsn_.compare_exchange_weak(seen, lsn, std::memory_order_release,
                                                             std::memory_order_relaxed)) {
@@ -237,27 +241,29 @@ void AofService::Append(int db, std::string_view resp) {
 }
 
 std::string AofService::WriteError() const {
-  if (writer_ == nullptr || writer_->ok()) return {};
-  return writer_->error();
+  const persistence::AofWriter* w = writer();
+  if (w == nullptr || w->ok()) return {};
+  return w->error();
 }
 
 bool AofService::MayWrite(int loop_index) {
-  if (writer_ == nullptr) return true;
+  const persistence::AofWriter* w = writer();
+  if (w == nullptr) return true;
   const uint64_t need = appended_lsn_.load(std::memory_order_acquire);
-  if (writer_->ack_lsn() >= need) return true;
+  if (w->ack_lsn() >= need) return true;
   waiting_[loop_index].store(true, std::memory_order_seq_cst);
   // Re-check after announcing the wait: progress made in between must not be missed.
-  return writer_->ack_lsn() >= need;
+  return w->ack_lsn() >= need;
 }
 
 void AofService::OnProgress() {
   if (closing_.load(std::memory_order_acquire)) return;
   engine::Engine& engine = server_.engine();
-  if (writer_->policy() == persistence::FsyncPolicy::kAlways && writer_->stats().fsync_errors > 0) {
+  if (writer()->policy() == persistence::FsyncPolicy::kAlways && writer()->stats().fsync_errors > 0) {
     // After a failed fsync the kernel may have dropped the dirty pages: a retry that succeeds
     // proves nothing. Redis exits here rather than acknowledge writes that may be lost.
     Fatal("Can't persist AOF for fsync error when the AOF fsync policy is 'always': " +
-          writer_->error() + ". Exiting...");
+          writer()->error() + ". Exiting...");
   }
   for (uint32_t i = 0; i < engine.shard_count(); ++i) {
     if (waiting_[i].exchange(false, std::memory_order_seq_cst)) {
@@ -274,15 +280,15 @@ void AofService::OnLoopStop() {
 }
 
 void AofService::SetPolicy(const std::string& name) {
-  if (writer_ != nullptr) writer_->SetPolicy(PolicyOf(name));
+  if (writer() != nullptr) writer()->SetPolicy(PolicyOf(name));
 }
 
 void AofService::Flush() {
-  if (writer_ != nullptr) writer_->Flush();
+  if (writer() != nullptr) writer()->Flush();
 }
 
 void AofService::Rewrite(engine::CommandCall& call) {
-  if (!enabled() || writer_ == nullptr) {
+  if (!enabled() || writer() == nullptr) {
     call.reply().Error(
         "ERR Background append only file rewriting is only supported when "
         "appendonly is on");
@@ -322,7 +328,7 @@ void AofService::Rewrite(engine::CommandCall& call) {
   const int incr_fd = start.incr_fd;
   // At the cut every record so far is in the old incr files and in the snapshot; from here on
   // records go to the new incr file only.
-  target.at_cut = [this, incr_fd] { writer_->SwitchTo(incr_fd); };
+  target.at_cut = [this, incr_fd] { writer()->SwitchTo(incr_fd); };
   target.after_commit = [this, started_ms](bool ok) {
     std::lock_guard<std::mutex> lock(dir_mu_);
     std::string error;
@@ -334,7 +340,7 @@ void AofService::Rewrite(engine::CommandCall& call) {
       Log(LogLevel::kNotice, "Background AOF rewrite finished successfully");
       ++rewrites_;
       base_file_size_ = dir_->DiskSizes().base;
-      rewrite_base_size_ = base_file_size_ + writer_->stats().current_file_size;
+      rewrite_base_size_ = base_file_size_ + writer()->stats().current_file_size;
     }
     last_rewrite_ok_ = ok;
     last_rewrite_time_s_ = (server_.clock().NowMs() - started_ms + 500) / 1000;
@@ -361,8 +367,8 @@ AofStatus AofService::status() const {
   st.last_rewrite_ok = last_rewrite_ok_.load();
   st.last_rewrite_time_s = last_rewrite_time_s_.load();
   st.rewrites = rewrites_.load();
-  if (writer_ != nullptr) {
-    persistence::AofWriterStats ws = writer_->stats();
+  if (writer() != nullptr) {
+    persistence::AofWriterStats ws = writer()->stats();
     st.last_write_ok = ws.last_write_ok;
     st.buffer_length = ws.buffer_length;
     st.fsync_in_progress = ws.fsync_in_progress;

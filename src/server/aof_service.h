@@ -88,12 +88,16 @@ class AofService final : public engine::Journal, public net::OutputGate {
   void OnProgress();
   // Loop 0, once a second: auto-aof-rewrite-percentage / auto-aof-rewrite-min-size.
   void CronTick();
+  // The writer once replay is done, else null. Every loop's output gate asks it, so it is
+  // published through an atomic; writer_owner_ only owns it.
+  persistence::AofWriter* writer() const { return writer_.load(std::memory_order_acquire); }
 
   Server& server_;
   // AofDir is not thread-safe: rewrites start on the command's loop and end on loop 0.
   std::mutex dir_mu_;
   std::unique_ptr<persistence::AofDir> dir_;
-  std::unique_ptr<persistence::AofWriter> writer_;
+  std::unique_ptr<persistence::AofWriter> writer_owner_;
+  std::atomic<persistence::AofWriter*> writer_{nullptr};
   std::vector<persistence::AofLoadFile> to_replay_;
   std::unique_ptr<ReplayState> replay_;
   // The highest LSN handed out: a loop's pending replies wait until it is durable.
