@@ -17,9 +17,14 @@ Loop::Loop(int index) : index_(index) {
   if (uv_loop_init(&loop_) != 0) std::abort();
   uv_async_init(&loop_, &async_, &Loop::OnAsync);
   async_.data = this;
+  uv_prepare_init(&loop_, &prepare_);
+  prepare_.data = this;
+  uv_prepare_start(&prepare_, &Loop::OnPrepare);
   uv_check_init(&loop_, &check_);
   check_.data = this;
   uv_check_start(&check_, &Loop::OnCheck);
+  uv_idle_init(&loop_, &idle_);
+  idle_.data = this;
 }
 
 Loop::~Loop() {
@@ -28,11 +33,15 @@ Loop::~Loop() {
 }
 
 void Loop::Post(Task task) {
+  bool wake;
   {
     std::lock_guard<std::mutex> lock(inbox_mu_);
     inbox_.push_back(std::move(task));
+    // One wakeup suffices: the loop drains everything once it runs.
+    wake = sleeping_;
+    sleeping_ = false;
   }
-  uv_async_send(&async_);
+  if (wake) uv_async_send(&async_);
 }
 
 void Loop::AddIterationHook(std::function<void()> hook) {
@@ -78,8 +87,24 @@ Loop* Loop::Current() { return current_loop; }
 
 void Loop::OnAsync(uv_async_t* handle) { static_cast<Loop*>(handle->data)->DrainInbox(); }
 
+void Loop::OnPrepare(uv_prepare_t* handle) {
+  Loop* self = static_cast<Loop*>(handle->data);
+  bool pending;
+  {
+    std::lock_guard<std::mutex> lock(self->inbox_mu_);
+    pending = !self->inbox_.empty() || self->stop_requested_;
+    self->sleeping_ = !pending;
+  }
+  // Posted while this iteration ran: poll without blocking and drain in the check phase.
+  if (pending) uv_idle_start(&self->idle_, [](uv_idle_t*) {});
+}
+
 void Loop::OnCheck(uv_check_t* handle) {
   Loop* self = static_cast<Loop*>(handle->data);
+  uv_idle_stop(&self->idle_);
+  // Tasks posted while this iteration ran (hop results, mostly) run now, so what they produce
+  // goes out with this iteration's flush rather than after another trip through epoll.
+  self->DrainInbox();  // if it stops the loop, CloseAll empties the hooks
   for (auto& hook : self->iteration_hooks_) hook();
 }
 
@@ -89,6 +114,7 @@ void Loop::DrainInbox() {
     std::lock_guard<std::mutex> lock(inbox_mu_);
     draining_.swap(inbox_);
     stop = stop_requested_;
+    sleeping_ = false;
   }
   for (Task& task : draining_) task();
   draining_.clear();

@@ -1,8 +1,10 @@
 // One event loop on one thread. Thread i runs loop i and owns shard i.
 //
 // Cross-thread contract: Post() is the only member callable from other threads. It appends to
-// the inbox (an MPSC queue) and calls uv_async_send, which libuv coalesces, so a burst of posts
-// costs the receiver one wakeup. Everything else is for the loop's own thread, or for setup
+// the inbox (an MPSC queue) and wakes the loop with uv_async_send only if the loop is about to
+// block in (or is blocked in) epoll_wait: an awake loop drains its inbox once per iteration
+// (uv_check) and checks it again just before polling (uv_prepare), so posts to a busy loop cost
+// no syscall and no extra iteration. Everything else is for the loop's own thread, or for setup
 // before Start().
 #pragma once
 
@@ -55,6 +57,7 @@ class Loop {
 
  private:
   static void OnAsync(uv_async_t* handle);
+  static void OnPrepare(uv_prepare_t* handle);
   static void OnCheck(uv_check_t* handle);
   void DrainInbox();
   void Run();
@@ -63,11 +66,18 @@ class Loop {
   int index_;
   uv_loop_t loop_;
   uv_async_t async_;
+  uv_prepare_t prepare_;
   uv_check_t check_;
+  uv_idle_t idle_;  // active while the inbox holds work at poll time: makes the poll not block
   std::thread thread_;
 
   std::mutex inbox_mu_;
   std::vector<Task> inbox_;  // guarded by inbox_mu_
+  // Guarded by inbox_mu_. Set when the loop found its inbox empty just before polling, cleared
+  // when it drains; a Post that finds it set owes the loop a uv_async_send. Reading and setting
+  // it under the inbox's mutex is what makes a lost wakeup impossible: either the post lands
+  // before the pre-poll check (which then does not block) or it sees the flag.
+  bool sleeping_ = false;
   std::vector<Task> draining_;
   bool stop_requested_ = false;  // guarded by inbox_mu_
 
