@@ -39,6 +39,7 @@ struct Engine::StepHop {
 struct Engine::LockHop {
   CoordinatedCall* call;
   LockSet set;
+  bool run_step = false;  // run the call's step once granted (CommandSpec::steps_at_lock)
   bool granted = false;
   bool deferred = false;
 };
@@ -354,7 +355,7 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
     if (dest == client.loop_index()) {
       RunInline(client, *spec, std::move(args), discard);
     } else {
-      net::ReplySlot* slot = client.ReserveReply();
+      net::ReplySlot* slot = client.ReserveReply(/*transient=*/true);
       client.Ref();
       Outbox(state, dest)
           .items.emplace_back(CommandHop{
@@ -478,19 +479,26 @@ void Engine::EnqueueStep(ShardId dest, CoordinatedCall* call) {
   Outbox(*loops_state_[call->client().loop_index()], dest).items.emplace_back(StepHop{call});
 }
 
-void Engine::RequestLock(ShardId dest, CoordinatedCall* call, LockSet set) {
+void Engine::RequestLock(ShardId dest, CoordinatedCall* call, LockSet set, bool run_step) {
   ShardId origin = static_cast<ShardId>(call->client().loop_index());
   if (dest != origin) {
-    Outbox(*loops_state_[origin], dest).items.emplace_back(LockHop{call, std::move(set)});
+    Outbox(*loops_state_[origin], dest).items.emplace_back(LockHop{call, std::move(set), run_step});
     return;
   }
   LoopState& state = *loops_state_[dest];
   if (state.waiting.empty() && state.shard->locks().CanLock(set)) {
     state.shard->locks().Lock(set);
+    if (run_step) RunStep(*state.shard, *call, clock_->NowMs());
     call->LockGranted();
   } else {
-    state.waiting.push_back(Waiting{origin, LockHop{call, std::move(set)}});
+    state.waiting.push_back(Waiting{origin, LockHop{call, std::move(set), run_step}});
   }
+}
+
+void Engine::RunStep(Shard& shard, CoordinatedCall& call, int64_t now_ms) {
+  OpContext ctx(shard, call.db(), call.resp(), now_ms);
+  call.step()(ctx);
+  AfterOp(shard);
 }
 
 void Engine::ReleaseLock(ShardId origin, ShardId dest, LockSet set) {
@@ -526,6 +534,7 @@ void Engine::DrainWaiting(LoopState& state) {
       LockHop& lock = std::get<LockHop>(w.item);
       if (!shard.locks().CanLock(lock.set)) break;
       shard.locks().Lock(lock.set);
+      if (lock.run_step) RunStep(shard, *lock.call, now);
       lock.granted = true;
       reply->items.emplace_back(std::move(lock));
     }
@@ -560,13 +569,11 @@ void Engine::ExecuteBatch(ShardId dest, std::unique_ptr<HopBatch> batch) {
       }
     } else if (auto* step = std::get_if<StepHop>(&item)) {
       // Steps belong to calls that hold their locks (or need none): they never wait.
-      CoordinatedCall* call = step->call;
-      OpContext ctx(shard, call->db(), call->resp(), now);
-      call->step()(ctx);
-      AfterOp(shard);
+      RunStep(shard, *step->call, now);
     } else if (auto* lock = std::get_if<LockHop>(&item)) {
       if (state.waiting.empty() && shard.locks().CanLock(lock->set)) {
         shard.locks().Lock(lock->set);
+        if (lock->run_step) RunStep(shard, *lock->call, now);
         lock->granted = true;
       } else {
         state.waiting.push_back(Waiting{batch->origin, std::move(*lock)});
@@ -609,6 +616,7 @@ void Engine::ResumeDeferred(net::Client& client) {
     client.deferred().pop_front();
     Dispatch(client, std::move(args));
   }
+  if (client.deferred().empty() && !client.closed()) client.DeferredDrained();
 }
 
 }  // namespace tessera::engine

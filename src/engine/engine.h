@@ -137,8 +137,11 @@ class Engine final : public net::CommandSink {
   HopBatch& Outbox(LoopState& origin, ShardId dest);
   void EnqueueStep(ShardId dest, CoordinatedCall* call);
   // Lock phase of a coordinator call: lock set `set` on `dest`; call->LockGranted() follows on
-  // the call's loop. Local shards are tried synchronously.
-  void RequestLock(ShardId dest, CoordinatedCall* call, LockSet set);
+  // the call's loop. Local shards are tried synchronously. `run_step`: run call->step() on
+  // `dest` in the same hop, as soon as the lock is granted (CommandSpec::steps_at_lock).
+  void RequestLock(ShardId dest, CoordinatedCall* call, LockSet set, bool run_step = false);
+  // Runs a coordinator call's current step on `shard` (the shard's thread) and its AfterOp.
+  void RunStep(Shard& shard, CoordinatedCall& call, int64_t now_ms);
   void ReleaseLock(ShardId origin, ShardId dest, LockSet set);
   // Runs what waits on `state`'s shard until the head of the queue cannot proceed.
   void DrainWaiting(LoopState& state);

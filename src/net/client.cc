@@ -16,11 +16,21 @@ std::string* Client::SyncReplyBuffer() {
   return &slot.data;
 }
 
-ReplySlot* Client::ReserveReply() { return &slots_.emplace_back(); }
+ReplySlot* Client::ReserveReply(bool transient) {
+  ReplySlot& slot = slots_.emplace_back();
+  slot.transient = transient;
+  if (transient) ++transient_pending_;
+  return &slot;
+}
 
 void Client::CompleteReply(ReplySlot* slot) {
   slot->done = true;
-  if (&slots_.front() != slot) return;
+  if (slot->transient) --transient_pending_;
+  if (&slots_.front() != slot) {
+    // Output held back for the transient slots may go now.
+    if (transient_pending_ == 0 && !out_.empty()) OnOutputReady();
+    return;
+  }
   while (!slots_.empty() && slots_.front().done) {
     if (out_.empty()) {
       out_.swap(slots_.front().data);

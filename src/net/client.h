@@ -20,6 +20,7 @@ namespace tessera::net {
 struct ReplySlot {
   std::string data;
   bool done = false;
+  bool transient = false;  // see Client::ReserveReply
 };
 
 class Client {
@@ -35,11 +36,17 @@ class Client {
   // Where a reply that is ready now goes: the output buffer if nothing is pending before it,
   // else a new completed slot at the tail.
   std::string* SyncReplyBuffer();
-  // Reserves the next reply position for a reply computed elsewhere.
-  ReplySlot* ReserveReply();
+  // Reserves the next reply position for a reply computed elsewhere. `transient`: the reply is
+  // coming back within a loop iteration or two (a command hopped to another shard), not after
+  // an unbounded wait (locks, blocking commands); see transient_pending().
+  ReplySlot* ReserveReply(bool transient = false);
   // Marks `slot` done (its data filled) and moves every leading done slot to the output.
   void CompleteReply(ReplySlot* slot);
   bool has_pending_replies() const { return !slots_.empty(); }
+  // Transient slots not completed yet. While there are some, a transport may hold back a small
+  // output so that a pipelined batch whose commands ran on several shards leaves in one write;
+  // the output is marked ready again when the count drops to zero.
+  size_t transient_pending() const { return transient_pending_; }
 
   // In-flight work (hops, coordinator calls) holds a reference; a closed client is destroyed
   // when the last one is released.
@@ -52,6 +59,11 @@ class Client {
 
   // Commands parsed but held back while an earlier multi-step command is still running.
   std::deque<protocol::CommandArgs>& deferred() { return deferred_; }
+  // The deferred commands have all been dispatched: output a transport held back for them may
+  // go now.
+  void DeferredDrained() {
+    if (!out_.empty()) OnOutputReady();
+  }
   bool barrier() const { return barrier_; }
   void set_barrier(bool b) { barrier_ = b; }
 
@@ -74,6 +86,7 @@ class Client {
   int refs_ = 1;  // the transport's own reference
   ClientSession session_;
   std::deque<ReplySlot> slots_;  // deque: slot addresses stay valid while others come and go
+  size_t transient_pending_ = 0;
   std::deque<protocol::CommandArgs> deferred_;
   bool barrier_ = false;
 };

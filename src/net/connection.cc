@@ -5,6 +5,12 @@
 
 namespace tessera::net {
 
+namespace {
+// Up to this much ready output waits for the rest of its pipelined batch (see Flush). More than
+// that goes out at once: the client can start on it, and holding it would cost memory.
+constexpr size_t kHoldForBatchBytes = 16 * 1024;
+}  // namespace
+
 Connection::Connection(LoopNet* net, uint64_t id)
     : Client(net->loop()->index(), id), net_(net), parser_(&limits_) {
   handle_.data = this;
@@ -142,6 +148,13 @@ void Connection::Flush() {
   if (closed_) return;
   if (OverOutputLimit(runtime::MonotonicMs())) {
     Close();
+    return;
+  }
+  // Replies of a pipelined batch whose other commands are still on other shards, or held back
+  // behind a multi-shard command: wait for them (CompleteReply and ResumeDeferred mark this
+  // connection ready again) so the batch leaves in one write, as it would from Redis.
+  if ((transient_pending() > 0 || !deferred().empty()) && out_.size() < kHoldForBatchBytes &&
+      !session().close_after_reply) {
     return;
   }
   if (!write_in_flight_ && !out_.empty()) {
