@@ -538,6 +538,7 @@ void RegisterKeyCommands(engine::CommandRegistry& registry) {
                          "sorted set or hash. Removing a single key that holds a string value is "
                          "O(1).")
                    .Coordinator(Del)
+                   .StepsAtLock()
                    .Build());
   registry.Add(SpecBuilder("unlink", -2)
                    .Flags("write fast")
@@ -552,6 +553,7 @@ void RegisterKeyCommands(engine::CommandRegistry& registry) {
                          "O(N) work in a different thread in order to reclaim memory, where N is "
                          "the number of allocations the deleted objects where composed of.")
                    .Coordinator(Del)
+                   .StepsAtLock()
                    .Build());
   registry.Add(SpecBuilder("exists", -2)
                    .Flags("readonly fast")
@@ -562,6 +564,7 @@ void RegisterKeyCommands(engine::CommandRegistry& registry) {
                    .Docs("generic", "1.0.0", "Determine if a key exists",
                          "O(N) where N is the number of keys to check.")
                    .Coordinator(Exists)
+                   .StepsAtLock()
                    .Build());
   registry.Add(SpecBuilder("touch", -2)
                    .Flags("readonly fast")
@@ -574,6 +577,7 @@ void RegisterKeyCommands(engine::CommandRegistry& registry) {
                          "keys specified.",
                          "O(N) where N is the number of keys that will be touched.")
                    .Coordinator(Touch)
+                   .StepsAtLock()
                    .Build());
   registry.Add(SpecBuilder("type", 2)
                    .Flags("readonly fast")

@@ -71,6 +71,11 @@ class SpecBuilder {
     spec_.on_coordinator = std::move(fn);
     return *this;
   }
+  // See CommandSpec::steps_at_lock.
+  SpecBuilder& StepsAtLock() {
+    spec_.steps_at_lock = true;
+    return *this;
+  }
   // A subcommand, named without the container ("list", not "client|list").
   SpecBuilder& Sub(engine::CommandSpec sub) {
     spec_.subcommands.push_back(std::move(sub));

@@ -621,6 +621,7 @@ void RegisterStringCommands(engine::CommandRegistry& registry) {
                    .Docs("string", "1.0.0", "Get the values of all the given keys",
                          "O(N) where N is the number of keys to retrieve.")
                    .Coordinator(MGet)
+                   .StepsAtLock()
                    .Build());
   registry.Add(SpecBuilder("mset", -3)
                    .Flags("write denyoom")
@@ -631,6 +632,7 @@ void RegisterStringCommands(engine::CommandRegistry& registry) {
                    .Docs("string", "1.0.1", "Set multiple keys to multiple values",
                          "O(N) where N is the number of keys to set.")
                    .Coordinator(MSet)
+                   .StepsAtLock()
                    .Build());
   registry.Add(SpecBuilder("msetnx", -3)
                    .Flags("write denyoom")

@@ -28,10 +28,13 @@ std::vector<uint32_t> KeyPositions(const CommandSpec& s, const protocol::Command
   return out;
 }
 
-std::vector<std::vector<uint32_t>> CommandCall::KeyPositionsByShard() const {
-  std::vector<std::vector<uint32_t>> by_shard(shard_count());
-  for (uint32_t pos : KeyPositions()) by_shard[ShardOf(args_[pos])].push_back(pos);
-  return by_shard;
+const std::vector<std::vector<uint32_t>>& CommandCall::KeyPositionsByShard() const {
+  if (!by_shard_known_) {
+    by_shard_.assign(shard_count(), {});
+    for (uint32_t pos : KeyPositions()) by_shard_[ShardOf(args_[pos])].push_back(pos);
+    by_shard_known_ = true;
+  }
+  return by_shard_;
 }
 
 void CommandCall::RunOnAllShards(ShardStep step, Continuation then) {

@@ -64,7 +64,9 @@ class CommandCall {
   // Positions in args() of the command's keys, from the spec's (first, last, step).
   std::vector<uint32_t> KeyPositions() const;
   // KeyPositions() grouped by owning shard: result[s] lists the positions that shard s owns.
-  std::vector<std::vector<uint32_t>> KeyPositionsByShard() const;
+  // Computed once per call (the lock plan and the steps both need it; routing hashes every key).
+  // The call's thread only.
+  const std::vector<std::vector<uint32_t>>& KeyPositionsByShard() const;
 
   // Runs `step` on every shard in `shards` (concurrently; inline for this loop's own shard),
   // then `then` on this loop. Each listed shard runs the step once.
@@ -116,6 +118,10 @@ class CommandCall {
   protocol::RespVersion resp_;
   int64_t now_ms_;
   protocol::ReplyBuilder reply_;
+
+ private:
+  mutable std::vector<std::vector<uint32_t>> by_shard_;
+  mutable bool by_shard_known_ = false;
 };
 
 }  // namespace tessera::engine

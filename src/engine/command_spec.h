@@ -96,6 +96,12 @@ struct CommandSpec {
 
   ShardFn on_shard = nullptr;
   CoordinatorFn on_coordinator = nullptr;
+  // A promise by on_coordinator, which lets a multi-shard call save a round trip: it calls
+  // RunOnShards at most once, on shards that hold keys of the command, without looking at the
+  // data first, and its continuation issues no more steps (MGET, MSET, DEL, EXISTS, ...). The
+  // handler then runs before the locks are taken and each shard runs its step in the hop that
+  // grants its locks, instead of a lock round trip followed by a step round trip.
+  bool steps_at_lock = false;
   std::vector<CommandSpec> subcommands;
 
   uint32_t flag_bits = 0;  // computed from `flags` at registration

@@ -1,5 +1,7 @@
 #include "src/engine/coordinated_call.h"
 
+#include <algorithm>
+
 #include "src/engine/engine.h"
 #include "src/engine/journal.h"
 #include "src/engine/op_context.h"
@@ -31,11 +33,11 @@ std::vector<std::pair<ShardId, LockSet>> CoordinatedCall::BuildLockPlan() const 
     }
     return plan;
   }
-  std::vector<std::vector<uint32_t>> by_shard = KeyPositionsByShard();
+  const std::vector<std::vector<uint32_t>>& by_shard = KeyPositionsByShard();
   for (uint32_t s = 0; s < by_shard.size(); ++s) {
     if (by_shard[s].empty()) continue;
     LockSet set;
-    for (uint32_t pos : by_shard[s]) set.keys.push_back({db(), std::string(args_[pos]), mode});
+    for (uint32_t pos : by_shard[s]) set.Add(db(), args_[pos], mode);
     plan.emplace_back(static_cast<ShardId>(s), std::move(set));
   }
   return plan;
@@ -47,16 +49,49 @@ void CoordinatedCall::Begin() {
     Start();
     return;
   }
+  if (spec_->steps_at_lock && CaptureSteps()) return;
   // Waiting for locks is asynchronous: hold this reply's place and the client's later commands.
   slot_ = client_->ReserveReply();
   client_->set_barrier(true);
   AcquireNext();
 }
 
+bool CoordinatedCall::CaptureSteps() {
+  started_ = true;
+  capturing_ = true;
+  ++depth_;
+  spec_->on_coordinator(*this);
+  --depth_;
+  capturing_ = false;
+  if (captured_) return false;
+  // Replied without a step (an argument error): nothing to lock.
+  plan_.clear();
+  MaybeFinish();
+  return true;
+}
+
+void CoordinatedCall::FinishCapturedStep() {
+  captured_ = false;
+  if (steps_at_lock_) {
+    ++pending_;  // every shard ran the step when it granted its lock
+    StepDone();
+    return;
+  }
+  // A step on a shard without locks of the call (not what steps_at_lock promises): run it now.
+  ShardStep step = std::move(step_);
+  Continuation then = std::move(then_);
+  ++depth_;
+  RunOnShards(std::move(step_shards_), std::move(step), std::move(then));
+  --depth_;
+  MaybeFinish();
+}
+
 void CoordinatedCall::AcquireNext() {
   if (acquired_ == plan_.size()) {
     if (!started_) {
       Start();
+    } else if (captured_) {
+      FinishCapturedStep();
     } else {
       then_ = std::move(after_lock_);
       after_lock_ = nullptr;
@@ -65,7 +100,10 @@ void CoordinatedCall::AcquireNext() {
     return;
   }
   const auto& [shard, set] = plan_[acquired_];
-  engine_->RequestLock(shard, this, set);
+  const bool run_step =
+      captured_ && steps_at_lock_ &&
+      std::find(step_shards_.begin(), step_shards_.end(), shard) != step_shards_.end();
+  engine_->RequestLock(shard, this, set, run_step);
 }
 
 void CoordinatedCall::LockGranted() {
@@ -98,6 +136,16 @@ void CoordinatedCall::Start() {
 }
 
 void CoordinatedCall::RunOnShards(std::vector<ShardId> shards, ShardStep step, Continuation then) {
+  if (capturing_) {
+    step_ = std::move(step);
+    then_ = std::move(then);
+    captured_ = true;
+    steps_at_lock_ = std::all_of(shards.begin(), shards.end(), [this](ShardId s) {
+      return std::any_of(plan_.begin(), plan_.end(), [s](const auto& p) { return p.first == s; });
+    });
+    step_shards_ = std::move(shards);
+    return;
+  }
   step_ = std::move(step);
   then_ = std::move(then);
   pending_ = shards.size();

@@ -34,7 +34,12 @@ class CoordinatedCall final : public CommandCall {
 
  private:
   std::vector<std::pair<ShardId, LockSet>> BuildLockPlan() const;
+  // CommandSpec::steps_at_lock: runs the handler before locking, keeping the step it issues to
+  // run in the lock hops. True if the call is already over (the handler replied without steps).
+  bool CaptureSteps();
   void AcquireNext();
+  // All locks are held: finish a captured step (done already, in the lock hops, or run now).
+  void FinishCapturedStep();
   // Runs the handler; afterwards the call either finished or waits for steps.
   void Start();
   void MaybeFinish();
@@ -48,6 +53,10 @@ class CoordinatedCall final : public CommandCall {
   std::vector<std::pair<ShardId, LockSet>> plan_;  // what this call locks, by shard
   size_t acquired_ = 0;
   bool started_ = false;
+  bool capturing_ = false;      // CaptureSteps is running the handler
+  bool captured_ = false;       // a step was captured and has not finished
+  bool steps_at_lock_ = false;  // the captured step runs in the lock hops (its shards locked)
+  std::vector<ShardId> step_shards_;
   bool parked_ = false;      // blocked at some point: journaled where it was served
   Continuation after_lock_;  // Lock()'s continuation while its acquisition runs
   int depth_ = 0;            // > 0 while the handler or a continuation is on the stack

@@ -1,20 +1,25 @@
 #include "src/engine/lock_table.h"
 
+#include <functional>
+
 namespace tessera::engine {
 
-std::string LockTable::Id(int db, std::string_view key) {
-  std::string id;
-  id.reserve(key.size() + 2);
-  id.push_back(static_cast<char>(db & 0xff));
-  id.push_back(static_cast<char>((db >> 8) & 0xff));
-  id.append(key);
-  return id;
+uint64_t LockId(int db, std::string_view key) {
+  // std::hash of a string_view is a 64-bit MurmurHash variant; the db is mixed in with a
+  // multiplicative constant so the same key in two dbs gets unrelated ids.
+  const uint64_t h = std::hash<std::string_view>{}(key);
+  return h ^ ((static_cast<uint64_t>(db) + 1) * 0x9E3779B97F4A7C15ULL);
 }
 
 bool LockTable::CanAccess(int db, std::string_view key, LockMode mode) const {
   if (shard_exclusive_ || (shard_shared_ > 0 && mode == LockMode::kExclusive)) return false;
   if (keys_.empty()) return true;
-  auto it = keys_.find(Id(db, key));
+  return CanAccessId(LockId(db, key), mode);
+}
+
+bool LockTable::CanAccessId(uint64_t id, LockMode mode) const {
+  if (shard_exclusive_ || (shard_shared_ > 0 && mode == LockMode::kExclusive)) return false;
+  auto it = keys_.find(id);
   return it == keys_.end() || Compatible(it->second, mode);
 }
 
@@ -33,7 +38,7 @@ bool LockTable::CanLock(const LockSet& set) const {
   // Keys of the same set never conflict with each other: a transaction may name a key twice
   // (MSET k 1 k 2) or read and write it.
   for (const LockSet::Key& k : set.keys) {
-    if (!CanAccess(k.db, k.key, k.mode)) return false;
+    if (!CanAccessId(k.id, k.mode)) return false;
   }
   return true;
 }
@@ -47,7 +52,7 @@ void LockTable::Lock(const LockSet& set) {
     }
   }
   for (const LockSet::Key& k : set.keys) {
-    Counts& c = keys_[Id(k.db, k.key)];
+    Counts& c = keys_[k.id];
     if (k.mode == LockMode::kExclusive) {
       c.exclusive = true;
     } else {
@@ -65,7 +70,7 @@ void LockTable::Unlock(const LockSet& set) {
     }
   }
   for (const LockSet::Key& k : set.keys) {
-    auto it = keys_.find(Id(k.db, k.key));
+    auto it = keys_.find(k.id);
     if (it == keys_.end()) continue;
     if (k.mode == LockMode::kExclusive) {
       it->second.exclusive = false;

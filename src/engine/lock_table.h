@@ -8,11 +8,15 @@
 // Whole-keyspace commands (FLUSHDB, KEYS, DBSIZE...) take a shard-wide lock that conflicts with
 // every key lock on that shard.
 //
+// Keys are locked by a 64-bit fingerprint of (db, key), not by name: no key is copied or
+// allocated for a lock. Two keys with the same fingerprint share a lock; that can only make a
+// command wait for an unrelated one (never lets two conflicting ones run), and at 64 bits it
+// does not happen in practice.
+//
 // Shard-thread only.
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -21,17 +25,20 @@ namespace tessera::engine {
 
 enum class LockMode : uint8_t { kShared, kExclusive };
 
+// The lock table's name for `key` in `db`.
+uint64_t LockId(int db, std::string_view key);
+
 // What one transaction locks on one shard.
 struct LockSet {
   struct Key {
-    int db;
-    std::string key;
+    uint64_t id;  // LockId(db, key)
     LockMode mode;
   };
   std::vector<Key> keys;
   bool shard_wide = false;
   LockMode shard_mode = LockMode::kShared;
   bool empty() const { return keys.empty() && !shard_wide; }
+  void Add(int db, std::string_view key, LockMode mode) { keys.push_back({LockId(db, key), mode}); }
 };
 
 class LockTable {
@@ -54,12 +61,12 @@ class LockTable {
     uint32_t shared = 0;
     bool exclusive = false;
   };
-  static std::string Id(int db, std::string_view key);
+  bool CanAccessId(uint64_t id, LockMode mode) const;
   static bool Compatible(const Counts& c, LockMode mode) {
     return mode == LockMode::kShared ? !c.exclusive : (!c.exclusive && c.shared == 0);
   }
 
-  std::unordered_map<std::string, Counts> keys_;
+  std::unordered_map<uint64_t, Counts> keys_;
   uint32_t shard_shared_ = 0;
   bool shard_exclusive_ = false;
 };

@@ -224,7 +224,7 @@ std::vector<std::pair<ShardId, LockSet>> ExecLockPlan(
       continue;
     }
     for (uint32_t pos : KeyPositions(spec, q[i])) {
-      sets[call.ShardOf(q[i][pos])].keys.push_back({call.db(), std::string(q[i][pos]), mode});
+      sets[call.ShardOf(q[i][pos])].Add(call.db(), q[i][pos], mode);
     }
   }
   if (whole) {

@@ -148,13 +148,17 @@ void RegisterTestCommands(CommandRegistry& r) {
   add("tdbsize", 1, 0, 0, nullptr, TDbSize);
   add("tmove", 3, 1, 2, nullptr, TMove);
   add("tmset", -3, 1, -1, nullptr, TMSet);
+  // The same fan-outs with their steps run in the hops that grant the locks.
+  add("tmset-at-lock", -3, 1, -1, nullptr, TMSet);
+  add("tmget-at-lock", -2, 1, -1, nullptr, TMGet);
   // Key steps of 2 and the write flag are what the lock plan reads.
   for (const CommandSpec* spec : r.all()) {
     auto* s = const_cast<CommandSpec*>(spec);
-    if (s->name == "tmset") {
+    if (s->name == "tmset" || s->name == "tmset-at-lock") {
       s->key_step = 2;
       s->flag_bits |= kCmdWrite;
     }
+    if (s->name.ends_with("-at-lock")) s->steps_at_lock = true;
     if (s->name == "tset" || s->name == "tmove") s->flag_bits |= kCmdWrite;
   }
 }
@@ -241,17 +245,19 @@ TEST_F(EngineTest, ExpiredKeysVanishLazilyAndActively) {
   EXPECT_EQ(size, 1);
 }
 
-TEST_F(EngineTest, CrossShardWritesAreNeverSeenHalfDone) {
+// Fan-out writes (`mset`) racing fan-out reads (`mget`) and plain reads of the same keys.
+void ExpectCrossShardWritesNeverSeenHalfDone(testing::TestServer& server, const std::string& mset,
+                                             const std::string& mget) {
   std::vector<std::string> keys;
   for (int s = 0; s < 2; ++s) {
     for (int i = 0; i < 4; ++i)
-      keys.push_back(server_.KeyOnShard(s, "acct" + std::to_string(i) + ":"));
+      keys.push_back(server.KeyOnShard(s, "acct" + std::to_string(i) + ":"));
   }
   std::atomic<bool> stop{false};
   std::thread writer([&] {
-    auto client = server_.Connect(0);
+    auto client = server.Connect(0);
     for (int round = 0; round < 400; ++round) {
-      std::vector<std::string> cmd = {"tmset"};
+      std::vector<std::string> cmd = {mset};
       for (const std::string& k : keys) {
         cmd.push_back(k);
         cmd.push_back(std::to_string(round));
@@ -262,13 +268,13 @@ TEST_F(EngineTest, CrossShardWritesAreNeverSeenHalfDone) {
   });
   // Plain single-key writes on the same keys interleave with the transactions.
   std::thread plain([&] {
-    auto client = server_.Connect(1);
+    auto client = server.Connect(1);
     while (!stop) client->Call({"tget", keys[0]});
   });
-  auto reader = server_.Connect(1);
+  auto reader = server.Connect(1);
   int checked = 0;
   while (!stop) {
-    std::vector<std::string> cmd = {"tmget"};
+    std::vector<std::string> cmd = {mget};
     cmd.insert(cmd.end(), keys.begin(), keys.end());
     RespValue v = reader->Call(cmd);
     ASSERT_EQ(v.elems.size(), keys.size());
@@ -280,6 +286,42 @@ TEST_F(EngineTest, CrossShardWritesAreNeverSeenHalfDone) {
   writer.join();
   plain.join();
   EXPECT_GT(checked, 0);
+}
+
+TEST_F(EngineTest, CrossShardWritesAreNeverSeenHalfDone) {
+  ExpectCrossShardWritesNeverSeenHalfDone(server_, "tmset", "tmget");
+}
+
+// Steps that run as each shard grants its locks (CommandSpec::steps_at_lock): a shard's part is
+// written before the next shard is locked, and must still never be seen alone.
+TEST_F(EngineTest, StepsRunAtLockAreNeverSeenHalfDone) {
+  ExpectCrossShardWritesNeverSeenHalfDone(server_, "tmset-at-lock", "tmget-at-lock");
+  ExpectCrossShardWritesNeverSeenHalfDone(server_, "tmset-at-lock", "tmget");
+  ExpectCrossShardWritesNeverSeenHalfDone(server_, "tmset", "tmget-at-lock");
+}
+
+TEST_F(EngineTest, StepsRunAtLockKeepPipelineOrder) {
+  auto client = server_.Connect(1);
+  std::string a = server_.KeyOnShard(0, "a");
+  std::string b = server_.KeyOnShard(1, "b");
+  for (int round = 0; round < 50; ++round) {
+    const std::string v = std::to_string(round);
+    std::vector<RespValue> r = client->Pipeline({{"tset", a, "old"},
+                                                 {"tmset-at-lock", a, v, b, v},
+                                                 {"tget", a},
+                                                 {"tmget-at-lock", b, a},
+                                                 {"tset", b, "new"},
+                                                 {"tmget-at-lock", a, b}});
+    ASSERT_EQ(r.size(), 6u);
+    EXPECT_EQ(r[1].str, "OK");
+    EXPECT_EQ(r[2].str, v);
+    ASSERT_EQ(r[3].elems.size(), 2u);
+    EXPECT_EQ(r[3].elems[0].str, v);
+    EXPECT_EQ(r[3].elems[1].str, v);
+    ASSERT_EQ(r[5].elems.size(), 2u);
+    EXPECT_EQ(r[5].elems[0].str, v);
+    EXPECT_EQ(r[5].elems[1].str, "new");
+  }
 }
 
 }  // namespace

@@ -7,7 +7,7 @@ namespace {
 
 LockSet Keys(std::initializer_list<std::pair<std::string, LockMode>> keys, int db = 0) {
   LockSet set;
-  for (auto& [k, m] : keys) set.keys.push_back({db, k, m});
+  for (auto& [k, m] : keys) set.Add(db, k, m);
   return set;
 }
 
@@ -64,6 +64,24 @@ TEST(LockTableTest, ASetMayNameAKeyTwice) {
   t.Lock(set);
   EXPECT_FALSE(t.CanAccess(0, "k", LockMode::kShared));
   t.Unlock(set);
+  EXPECT_TRUE(t.empty());
+}
+
+TEST(LockTableTest, LockIdsDifferByKeyAndDatabase) {
+  EXPECT_EQ(LockId(0, "k"), LockId(0, "k"));
+  EXPECT_NE(LockId(0, "k"), LockId(1, "k"));
+  EXPECT_NE(LockId(0, "k"), LockId(0, "k2"));
+  EXPECT_NE(LockId(0, ""), LockId(1, ""));
+}
+
+TEST(LockTableTest, DifferentKeysDoNotConflict) {
+  LockTable t;
+  LockSet a = Keys({{"a", LockMode::kExclusive}});
+  t.Lock(a);
+  EXPECT_TRUE(t.CanLock(Keys({{"b", LockMode::kExclusive}})));
+  EXPECT_TRUE(t.CanAccess(0, "b", LockMode::kExclusive));
+  EXPECT_FALSE(t.CanLock(Keys({{"b", LockMode::kShared}, {"a", LockMode::kShared}})));
+  t.Unlock(a);
   EXPECT_TRUE(t.empty());
 }
 
