@@ -28,7 +28,75 @@ constexpr char kInvalidBulk[] = "ERR Protocol error: invalid bulk length";
 constexpr char kUnauthMultibulk[] = "ERR Protocol error: unauthenticated multibulk length";
 constexpr char kUnauthBulk[] = "ERR Protocol error: unauthenticated bulk length";
 
+// The fast path keeps the argument spans on the stack; longer commands take the general path.
+constexpr size_t kMaxFastArgs = 16;
+// Nine digits cannot overflow and cover every default limit (proto-max-bulk-len is 9 digits).
+constexpr size_t kMaxFastDigits = 9;
+
+// Trivial, unlike std::string_view, so an array of them costs nothing to set up.
+struct BulkSpan {
+  const char* data;
+  size_t len;
+};
+
+// Digits a header may have for the general path to read it rather than call it too big: the line,
+// type byte included, must fit in max_inline_len (see ReadHeaderLine).
+size_t FastHeaderDigits(size_t max_inline_len) {
+  if (max_inline_len == 0) return 0;
+  return std::min(kMaxFastDigits, max_inline_len - 1);
+}
+
+// Reads the rest of a header line from s: a number ParseStrictInt64 accepts, not negative, of
+// at most max_digits digits, then '\r' and one more byte, skipped unseen as ReadHeaderLine does.
+// Returns the position after the line, or nullptr for any other line or one not all in [s, end).
+const char* ReadFastHeaderNumber(const char* s, const char* end, size_t max_digits, int64_t* n) {
+  size_t avail = static_cast<size_t>(end - s);
+  size_t limit = std::min(avail, max_digits);
+  size_t digits = 0;
+  int64_t v = 0;
+  while (digits < limit && s[digits] >= '0' && s[digits] <= '9') {
+    v = v * 10 + (s[digits] - '0');
+    ++digits;
+  }
+  if (digits == 0 || (s[0] == '0' && digits > 1)) return nullptr;  // "" and leading zeros
+  if (digits + 2 > avail || s[digits] != '\r') return nullptr;
+  *n = v;
+  return s + digits + 2;
+}
+
 }  // namespace
+
+// Every check mirrors one the general path makes, with a count, length or line it would accept
+// outright; on anything else this returns false before touching *out, so that path sees the
+// command from its first byte and gives its usual result or error.
+bool RespParser::ParseWholeMultibulk(const char** p, const char* end, CommandArgs* out) const {
+  const ParserLimits& limits = *limits_;
+  size_t max_digits = FastHeaderDigits(limits.max_inline_len);
+  int64_t argc = 0;
+  const char* s = ReadFastHeaderNumber(*p + 1, end, max_digits, &argc);
+  if (s == nullptr || argc == 0 || argc > static_cast<int64_t>(kMaxFastArgs) ||
+      argc > limits.max_multibulk_len || (!limits.authenticated && argc > kUnauthMaxMultibulk)) {
+    return false;
+  }
+  int64_t max_bulk =
+      limits.authenticated ? limits.max_bulk_len : std::min(limits.max_bulk_len, kUnauthMaxBulk);
+  BulkSpan spans[kMaxFastArgs];
+  size_t total = 0;
+  for (int64_t i = 0; i < argc; ++i) {
+    int64_t n = 0;
+    if (s == end || *s != '$') return false;
+    s = ReadFastHeaderNumber(s + 1, end, max_digits, &n);
+    if (s == nullptr || n > max_bulk || end - s < n + 2) return false;
+    spans[i] = {s, static_cast<size_t>(n)};
+    total += static_cast<size_t>(n);
+    s += n + 2;  // the two bytes after a body are skipped unseen, as Redis does
+  }
+  out->Clear();
+  out->Reserve(static_cast<size_t>(argc), total);
+  for (int64_t i = 0; i < argc; ++i) out->Append(std::string_view(spans[i].data, spans[i].len));
+  *p = s;
+  return true;
+}
 
 // Header lines end at the first '\r'; the byte after it is skipped unseen, as Redis does.
 // The "too big" limit applies to the line's length (type byte included) rather than to whatever
@@ -146,6 +214,18 @@ RespParser::Status RespParser::Fail(std::string message) {
 
 RespParser::Status RespParser::Parse(const char* data, size_t len, size_t* consumed,
                                      CommandArgs* out) {
+  if (state_ == State::kIdle && len > 0 && *data == '*') {
+    const char* p = data;
+    if (ParseWholeMultibulk(&p, data + len, out)) {
+      *consumed = static_cast<size_t>(p - data);
+      return Status::kCommand;
+    }
+  }
+  return ParseIncremental(data, len, consumed, out);
+}
+
+RespParser::Status RespParser::ParseIncremental(const char* data, size_t len, size_t* consumed,
+                                                CommandArgs* out) {
   const char* p = data;
   const char* const end = data + len;
   Status status = Status::kNeedMore;

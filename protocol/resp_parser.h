@@ -4,6 +4,13 @@
 // position inside a command between calls, consuming bytes as it goes, so a bulk's bytes are
 // copied into its CommandArgs as they arrive and never rescanned. A bulk whose body is not all
 // there yet reserves at most 1 MB up front and grows with what the client actually sends.
+//
+// Two paths, one outcome. A multibulk that starts a call complete and in the plain form every
+// client sends (see ParseWholeMultibulk) is taken in one pass with no state kept; anything else
+// (partial, inline, over a limit, malformed) goes through the incremental state machine, which
+// alone produces errors. The fast path accepts only what the incremental path would accept, with
+// the same result, so a stream parsed whole (fast) and byte by byte (never fast) must agree;
+// the unit tests and the fuzz target check exactly that.
 // Errors carry Redis 7.0's exact text; after an error the connection must be closed once the
 // error reply is written, as Redis does.
 //
@@ -71,6 +78,12 @@ class RespParser {
     kError,           // a protocol error was returned; only Reset() leaves this state
   };
   enum class LineResult { kLine, kNeedMore, kError };
+
+  // The fast path: a complete plain multibulk at *p goes into *out and *p moves past it. Returns
+  // false, changing nothing, when the incremental path must decide.
+  bool ParseWholeMultibulk(const char** p, const char* end, CommandArgs* out) const;
+  // The general path: the state machine over headers, bodies and inline lines.
+  Status ParseIncremental(const char* data, size_t len, size_t* consumed, CommandArgs* out);
 
   LineResult ReadHeaderLine(const char** p, const char* end, const char* too_big,
                             std::string_view* line);
