@@ -62,10 +62,13 @@ Entry* KeyTable::Find(std::string_view key) {
   if (size() == 0) return nullptr;
   StepIfRehashing();
   Entry** link = FindLink(key, Hash(key));
-  return link == nullptr ? nullptr : *link;
+  if (link == nullptr) return nullptr;
+  last_link_ = link;
+  return *link;
 }
 
 void KeyTable::Insert(Entry* e) {
+  last_link_ = nullptr;
   StepIfRehashing();
   if (!rehashing() && t_[0].used >= t_[0].size()) StartResize(t_[0].used + 1);
   const uint64_t hash = Hash(e->key());
@@ -80,6 +83,7 @@ void KeyTable::Insert(Entry* e) {
 
 Entry* KeyTable::Remove(std::string_view key) {
   if (size() == 0) return nullptr;
+  last_link_ = nullptr;
   StepIfRehashing();
   const uint64_t hash = Hash(key);
   for (Table& t : t_) {
@@ -126,6 +130,7 @@ void KeyTable::MaybeShrink() {
 
 bool KeyTable::RehashStep(size_t buckets) {
   if (!rehashing()) return false;
+  last_link_ = nullptr;
   size_t empty_visits = buckets * kEmptyVisitsPerBucket;
   Table& from = t_[0];
   Table& to = t_[1];
@@ -159,6 +164,8 @@ bool KeyTable::RehashStep(size_t buckets) {
 }
 
 void KeyTable::Swap(KeyTable& other) {
+  last_link_ = nullptr;
+  other.last_link_ = nullptr;
   std::swap(t_, other.t_);
   std::swap(rehash_index_, other.rehash_index_);
   std::swap(seed_, other.seed_);

@@ -20,6 +20,7 @@
 // Owning shard thread only.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -40,6 +41,8 @@ class KeyTable {
   size_t bucket_count() const { return t_[0].size() + t_[1].size(); }
   bool rehashing() const { return rehash_index_ >= 0; }
 
+  // Also remembers the link to the entry found (see last_link_), so that ReplaceWith on it right
+  // after neither re-hashes the key nor walks the chain again.
   Entry* Find(std::string_view key);
   // Links `e`; its key must not be present.
   void Insert(Entry* e);
@@ -47,7 +50,8 @@ class KeyTable {
   Entry* Remove(std::string_view key);
   // Rebuilds a linked entry in place: calls rebuild(e), which returns the entry to link instead
   // (same key; it may free `e`), and puts the result where `e` was. `rebuild` must not touch
-  // the table. Returns the linked entry.
+  // the table. Returns the linked entry. Cheap right after Find(e's key) or ReplaceWith(e): it
+  // reuses the link those remembered; otherwise it hashes the key and walks the chain for it.
   template <typename Fn>
   Entry* ReplaceWith(Entry* e, Fn&& rebuild);
 
@@ -95,6 +99,11 @@ class KeyTable {
   // The link (bucket slot or a `next_` field) that points at the entry with `key`, or nullptr.
   Entry** FindLink(std::string_view key, uint64_t hash);
   Entry** FindLinkTo(const Entry* e);
+  // The remembered link if it points at `e`, else FindLinkTo(e).
+  Entry** LinkTo(const Entry* e) {
+    if (last_link_ != nullptr && *last_link_ == e) return last_link_;
+    return FindLinkTo(e);
+  }
   void StartResize(size_t min_size);
   void MaybeShrink();
   void StepIfRehashing() {
@@ -109,6 +118,13 @@ class KeyTable {
   uint64_t seed_;
   uint64_t rehash_moved_ = 0;
   uint64_t rehash_empty_visits_ = 0;
+  // The link (a bucket slot or a linked entry's next_) that Find last found or ReplaceWith last
+  // wrote: SET, INCR, APPEND, EXPIRE... look a key up and then rebuild that entry. Invariant:
+  // nullptr or a slot that is part of the table now, so *last_link_ is safe to read and, if it
+  // is e, is e's only link. Insert, Remove, RehashStep, Clear and Swap reset it. ReplaceWith(e)
+  // sets it to e's link, which then holds the replacement; that also drops a remembered slot
+  // inside e's block, which rebuild may have freed.
+  Entry** last_link_ = nullptr;
 };
 
 inline uint64_t KeyTable::NextCursor(uint64_t v, uint64_t mask) {
@@ -182,11 +198,14 @@ Entry* KeyTable::RandomEntry(Rng& random) {
 
 template <typename Fn>
 Entry* KeyTable::ReplaceWith(Entry* e, Fn&& rebuild) {
-  Entry** link = FindLinkTo(e);
+  Entry** link = LinkTo(e);
+  assert(link == FindLinkTo(e) && "a remembered link outlived a change to the table");
   Entry* next = e->next_;
   Entry* replacement = rebuild(e);
   replacement->next_ = next;
   *link = replacement;
+  // Also forgets a remembered link inside e's block, which rebuild may have freed.
+  last_link_ = link;
   return replacement;
 }
 
@@ -217,6 +236,7 @@ void KeyTable::Clear(Fn&& fn) {
     FreeBuckets(t);
   }
   rehash_index_ = -1;
+  last_link_ = nullptr;
 }
 
 }  // namespace tessera::storage

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -180,6 +181,142 @@ TEST(DbTableGrowth, RandomLiveReachesManyKeys) {
     seen.emplace(e->key());
   }
   EXPECT_GT(seen.size(), 90u);
+}
+
+// Values of three shapes (int, embstr, raw), so most overwrites move the entry to a new block.
+ValueInit ShapedValue(int n, std::string* text) {
+  switch (n % 3) {
+    case 0:
+      *text = std::to_string(n);
+      return ValueInit::Int(n);
+    case 1:
+      *text = "v" + std::to_string(n);
+      return ValueInit::String(*text);
+    default:
+      *text = std::string(60, 'x') + std::to_string(n);
+      return ValueInit::String(*text);
+  }
+}
+
+// A value that cannot be stored in e's block (embstr <-> 8-byte payload), so the overwrite moves
+// the entry and frees its old block.
+ValueInit MovingValue(const Entry* e, int n, std::string* text) {
+  return ShapedValue(e->encoding() == Encoding::kEmbStr ? 3 * n : 3 * n + 1, text);
+}
+
+// Overwrite reuses the link the lookup just found (KeyTable::last_link_) instead of hashing and
+// walking the chain again; a link must never be reused after the table changed underneath it.
+// Each lookup and insert here also migrates a bucket, so links move between calls.
+TEST(DbTableGrowth, OverwritesAfterLookupsStayCorrectDuringIncrementalRehash) {
+  DbTable db(0, nullptr);
+  std::map<std::string, std::string> model;
+  std::map<std::string, int64_t> deadlines;
+  int next_key = 0;
+  // Up to the start of the 1024 -> 2048 growth, which takes about a thousand operations.
+  while (next_key < 1000 || !db.key_table().rehashing()) {
+    const std::string k = Key("k", next_key++);
+    db.AddNew(k, ValueInit::String(k));
+    model[k] = k;
+  }
+  std::mt19937 rng(7);
+  int overwrites_while_rehashing = 0;
+  for (int op = 0; op < 5000; ++op) {
+    const std::string k = Key("k", static_cast<int>(rng() % (next_key + 1)));
+    const unsigned action = rng() % 10;
+    Entry* e = db.FindLive(k, kNow);
+    ASSERT_EQ(e != nullptr, model.count(k) == 1) << k;
+    if (e == nullptr) {
+      std::string text;
+      db.AddNew(k, ShapedValue(op, &text));
+      model[k] = text;
+      next_key += k == Key("k", next_key) ? 1 : 0;
+    } else if (action == 0) {
+      db.Erase(e);
+      model.erase(k);
+      deadlines.erase(k);
+    } else {
+      if (db.key_table().rehashing()) ++overwrites_while_rehashing;
+      const bool keep_ttl = action % 2 == 0;
+      std::string text;
+      e = db.Overwrite(e, ShapedValue(op, &text), keep_ttl);
+      model[k] = text;
+      if (!keep_ttl) deadlines.erase(k);
+      if (action == 9) {
+        // A second rebuild of the same entry right after (SET EX on a key without a TTL).
+        db.SetExpire(e, kNow + 1000 + op);
+        deadlines[k] = kNow + 1000 + op;
+      }
+    }
+  }
+  EXPECT_GT(overwrites_while_rehashing, 300);
+  ASSERT_EQ(db.size(), model.size());
+  for (const auto& [k, text] : model) {
+    Entry* e = db.FindRaw(k);
+    ASSERT_NE(e, nullptr) << k;
+    char buf[kInt64BufSize];
+    EXPECT_EQ(e->StringView(buf), text) << k;
+    const auto d = deadlines.find(k);
+    EXPECT_EQ(db.GetExpire(e), d == deadlines.end() ? kNoExpire : d->second) << k;
+  }
+}
+
+// A lookup remembers the link to its entry, which may be its chain predecessor's next_ field;
+// rebuilding or erasing that predecessor before the overwrite frees the block the link lives
+// in. Every pair of 16 keys in 16 buckets is tried (the odds that no two share a chain are
+// about one in a million).
+TEST(DbTableGrowth, OverwriteAfterANeighbourMovedOrWentFindsTheEntryAgain) {
+  DbTable db(0, nullptr);
+  constexpr int kKeys = 16;
+  std::vector<std::string> texts(kKeys);
+  std::vector<Entry*> entries(kKeys);
+  for (int i = 0; i < kKeys; ++i) entries[i] = db.AddNew(Key("k", i), ShapedValue(i, &texts[i]));
+  while (db.RehashStep(100)) {
+  }
+  int n = kKeys;
+  for (const bool erase_neighbour : {false, true}) {
+    for (int i = 0; i < kKeys; ++i) {
+      for (int j = 0; j < kKeys; ++j) {
+        if (j == i) continue;
+        Entry* found = db.FindLive(Key("k", i), kNow);
+        ASSERT_EQ(found, entries[i]);
+        if (erase_neighbour) {
+          db.Erase(entries[j]);
+        } else {
+          entries[j] = db.Overwrite(entries[j], MovingValue(entries[j], n++, &texts[j]), true);
+        }
+        entries[i] = db.Overwrite(found, MovingValue(found, n++, &texts[i]), true);
+        if (erase_neighbour) entries[j] = db.AddNew(Key("k", j), ShapedValue(n++, &texts[j]));
+        for (int k = 0; k < kKeys; ++k) {
+          ASSERT_EQ(db.FindRaw(Key("k", k)), entries[k]) << i << " " << j << " " << k;
+          char buf[kInt64BufSize];
+          ASSERT_EQ(entries[k]->StringView(buf), texts[k]);
+        }
+      }
+    }
+  }
+}
+
+// A rehash that completes between the lookup and the overwrite frees the old bucket array,
+// where the remembered link of a key not migrated yet points.
+TEST(DbTableGrowth, OverwriteAfterTheRehashFinishedFindsTheEntryAgain) {
+  for (int round = 0; round < 20; ++round) {
+    DbTable db(0, nullptr);
+    int keys = 0;
+    while (keys < 50 || !db.key_table().rehashing()) {
+      db.AddNew(Key("k", keys), ValueInit::Int(keys));
+      ++keys;
+    }
+    const std::string key = Key("k", round);
+    Entry* found = db.FindLive(key, kNow);
+    ASSERT_NE(found, nullptr);
+    while (db.RehashStep(100)) {
+    }
+    std::string text;
+    Entry* e = db.Overwrite(found, MovingValue(found, 1, &text), /*keep_ttl=*/true);
+    EXPECT_EQ(db.FindRaw(key), e);
+    EXPECT_EQ(e->StringCopy(), text);
+    EXPECT_EQ(db.size(), static_cast<size_t>(keys));
+  }
 }
 
 }  // namespace
