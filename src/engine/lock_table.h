@@ -18,14 +18,13 @@
 
 #include <cstdint>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace tessera::engine {
 
 enum class LockMode : uint8_t { kShared, kExclusive };
 
-// The lock table's name for `key` in `db`.
+// The lock table's name for `key` in `db`; never 0.
 uint64_t LockId(int db, std::string_view key);
 
 // What one transaction locks on one shard.
@@ -61,12 +60,45 @@ class LockTable {
     uint32_t shared = 0;
     bool exclusive = false;
   };
+  // Lock counts by id: open addressing with linear probing, at most half full, and deletion by
+  // backward shift (no tombstones). Locks come and go with every multi-shard command, so this
+  // avoids a node allocation and a free per key per command. Back to its initial size whenever
+  // it empties, so one huge transaction does not pin memory.
+  class CountsById {
+   public:
+    CountsById() { Reset(kInitialSlots); }
+    bool empty() const { return size_ == 0; }
+    size_t size() const { return size_; }
+    const Counts* Find(uint64_t id) const;
+    Counts* Find(uint64_t id) {
+      return const_cast<Counts*>(static_cast<const CountsById*>(this)->Find(id));
+    }
+    Counts& FindOrAdd(uint64_t id);
+    // Removes `id`, which must be present.
+    void Erase(uint64_t id);
+    bool AnyExclusive() const;
+
+   private:
+    static constexpr size_t kInitialSlots = 64;
+    struct Slot {
+      uint64_t id = 0;  // 0: empty
+      Counts counts;
+    };
+    size_t Home(uint64_t id) const { return (id * 0x9E3779B97F4A7C15ULL) >> shift_; }
+    size_t IndexOf(uint64_t id) const;  // its slot, or the empty slot where it would go
+    void Reset(size_t slots);
+    void Grow();
+    std::vector<Slot> slots_;
+    int shift_ = 0;  // 64 - log2(slots_.size())
+    size_t size_ = 0;
+  };
+
   bool CanAccessId(uint64_t id, LockMode mode) const;
   static bool Compatible(const Counts& c, LockMode mode) {
     return mode == LockMode::kShared ? !c.exclusive : (!c.exclusive && c.shared == 0);
   }
 
-  std::unordered_map<uint64_t, Counts> keys_;
+  CountsById keys_;
   uint32_t shard_shared_ = 0;
   bool shard_exclusive_ = false;
 };
