@@ -28,8 +28,9 @@ constexpr char kInvalidBulk[] = "ERR Protocol error: invalid bulk length";
 constexpr char kUnauthMultibulk[] = "ERR Protocol error: unauthenticated multibulk length";
 constexpr char kUnauthBulk[] = "ERR Protocol error: unauthenticated bulk length";
 
-// The fast path keeps the argument spans on the stack; longer commands take the general path.
-constexpr size_t kMaxFastArgs = 16;
+// The fast path keeps the argument spans on the stack (1 KiB); longer commands take the general
+// path. 64 covers MSET/MGET/DEL of a few dozen keys.
+constexpr size_t kMaxFastArgs = 64;
 // Nine digits cannot overflow and cover every default limit (proto-max-bulk-len is 9 digits).
 constexpr size_t kMaxFastDigits = 9;
 

@@ -36,8 +36,8 @@ TEST(RespParserFastPathTest, EveryCutOfAPipelineGivesTheSameCommands) {
       {"SET", "k", std::string("v\r\n\0x", 5)},
       {"PING"},
       {"SET", "", ""},
-      Args(16, "a"),  // the most the fast path takes
-      Args(17, "b"),  // one more: the general path
+      Args(64, "a"),  // the most the fast path takes
+      Args(65, "b"),  // one more: the general path
       {"ECHO", std::string(300, 'z')},
   };
   std::string in;
