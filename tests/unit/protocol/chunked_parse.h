@@ -73,6 +73,16 @@ inline ParseOutcome ParseByteByByte(std::string_view input, const ParserLimits& 
   return ParseInChunks(input, limits, [] { return size_t{1}; });
 }
 
+// The stream in two deliveries: the first `cut` bytes, then the rest.
+inline ParseOutcome ParseCutAt(std::string_view input, size_t cut) {
+  bool first = true;
+  return ParseInChunks(input, {}, [&] {
+    size_t n = first ? cut : input.size();
+    first = false;
+    return n;
+  });
+}
+
 inline std::string Describe(const ParseOutcome& o) {
   std::string s;
   for (const Command& c : o.commands) {

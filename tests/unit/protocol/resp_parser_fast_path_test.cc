@@ -46,12 +46,7 @@ TEST(RespParserFastPathTest, EveryCutOfAPipelineGivesTheSameCommands) {
   commands.push_back({"PING"});
   ASSERT_EQ(Both(in).commands, commands);
   for (size_t cut = 1; cut < in.size(); ++cut) {
-    bool first = true;
-    ParseOutcome split = ParseInChunks(in, {}, [&] {
-      size_t n = first ? cut : in.size();
-      first = false;
-      return n;
-    });
+    ParseOutcome split = ParseCutAt(in, cut);
     ASSERT_EQ(split.commands, commands) << "cut at " << cut;
     EXPECT_EQ(split.error, "");
     EXPECT_FALSE(split.mid_command);

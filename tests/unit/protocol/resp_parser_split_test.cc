@@ -120,12 +120,7 @@ TEST(RespParserSplitTest, EveryTwoWaySplitOfASmallStream) {
   ParseOutcome whole = ParseWhole(in);
   ASSERT_EQ(whole.commands.size(), 4u);
   for (size_t cut = 1; cut < in.size(); ++cut) {
-    bool first = true;
-    ParseOutcome split = ParseInChunks(in, {}, [&] {
-      size_t n = first ? cut : in.size();
-      first = false;
-      return n;
-    });
+    ParseOutcome split = ParseCutAt(in, cut);
     EXPECT_TRUE(split == whole) << "cut at " << cut << ": " << Describe(split);
   }
 }
