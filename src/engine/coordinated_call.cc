@@ -172,6 +172,7 @@ void CoordinatedCall::RunOnShards(std::vector<ShardId> shards, ShardStep step, C
 
 void CoordinatedCall::Park() {
   parked_ = true;
+  client_->BarrierParked();
   ++pending_;
   ShardId origin = static_cast<ShardId>(client_->loop_index());
   std::vector<std::pair<ShardId, LockSet>> plan = std::move(plan_);

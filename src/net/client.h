@@ -65,7 +65,18 @@ class Client {
     if (!out_.empty()) OnOutputReady();
   }
   bool barrier() const { return barrier_; }
-  void set_barrier(bool b) { barrier_ = b; }
+  void set_barrier(bool b) {
+    barrier_ = b;
+    if (!b) barrier_parked_ = false;
+  }
+  // The command holding the barrier now waits for an unbounded time (a blocked client): output
+  // held back for the deferred commands goes now, as Redis sends the replies before a BLPOP.
+  void BarrierParked() {
+    barrier_parked_ = true;
+    if (!out_.empty()) OnOutputReady();
+  }
+  // Whether a transport may hold a small output for the deferred commands (see Connection::Flush).
+  bool deferred_pending_soon() const { return !deferred_.empty() && !barrier_parked_; }
 
   // AUTH/HELLO AUTH results; also lifts the parser's pre-auth limits.
   virtual void SetAuthenticated(bool yes) { session_.authenticated = yes; }
@@ -89,6 +100,7 @@ class Client {
   size_t transient_pending_ = 0;
   std::deque<protocol::CommandArgs> deferred_;
   bool barrier_ = false;
+  bool barrier_parked_ = false;
 };
 
 }  // namespace tessera::net

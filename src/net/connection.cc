@@ -153,7 +153,7 @@ void Connection::Flush() {
   // Replies of a pipelined batch whose other commands are still on other shards, or held back
   // behind a multi-shard command: wait for them (CompleteReply and ResumeDeferred mark this
   // connection ready again) so the batch leaves in one write, as it would from Redis.
-  if ((transient_pending() > 0 || !deferred().empty()) && out_.size() < kHoldForBatchBytes &&
+  if ((transient_pending() > 0 || deferred_pending_soon()) && out_.size() < kHoldForBatchBytes &&
       !session().close_after_reply) {
     return;
   }
