@@ -23,6 +23,7 @@ inline ShardId SlotToShard(uint16_t slot, uint32_t shard_count) {
   return static_cast<ShardId>((static_cast<uint32_t>(slot) * shard_count) / kSlotCount);
 }
 inline ShardId KeyToShard(std::string_view key, uint32_t shard_count) {
+  if (shard_count == 1) return 0;  // --threads 1: no CRC over every key of every command
   return SlotToShard(KeySlot(key), shard_count);
 }
 

@@ -40,5 +40,18 @@ TEST(KeyToShardTest, SlotsAreRedisClusterSlots) {
   EXPECT_EQ(KeySlot("{}foo"), Crc16("{}foo") & (kSlotCount - 1));  // empty tag: whole key
 }
 
+TEST(KeyToShardTest, ShardsOwnContiguousSlotRanges) {
+  for (const char* key : {"foo", "bar", "hello", "{user1000}.following", "", "key:000000012345"}) {
+    EXPECT_EQ(KeyToShard(key, 1), 0) << key;
+    for (uint32_t n : {2u, 3u, 4u, 8u}) {
+      EXPECT_EQ(KeyToShard(key, n), KeySlot(key) * n / kSlotCount) << key << " over " << n;
+    }
+  }
+  EXPECT_EQ(SlotToShard(0, 4), 0);
+  EXPECT_EQ(SlotToShard(4095, 4), 0);
+  EXPECT_EQ(SlotToShard(4096, 4), 1);
+  EXPECT_EQ(SlotToShard(16383, 4), 3);
+}
+
 }  // namespace
 }  // namespace tessera::engine
