@@ -104,21 +104,26 @@ void Loop::OnCheck(uv_check_t* handle) {
   uv_idle_stop(&self->idle_);
   // Tasks posted while this iteration ran (hop results, mostly) run now, so what they produce
   // goes out with this iteration's flush rather than after another trip through epoll.
-  self->DrainInbox();  // if it stops the loop, CloseAll empties the hooks
+  self->DrainInbox();
   for (auto& hook : self->iteration_hooks_) hook();
+  // Stop only now, after the hooks: what this iteration's tasks produced (hops in the outboxes,
+  // replies, lock releases) is handed on first, or a hop holding a client would never return.
+  bool stop;
+  {
+    std::lock_guard<std::mutex> lock(self->inbox_mu_);
+    stop = self->stop_requested_;
+  }
+  if (stop) self->CloseAll();
 }
 
 void Loop::DrainInbox() {
-  bool stop;
   {
     std::lock_guard<std::mutex> lock(inbox_mu_);
     draining_.swap(inbox_);
-    stop = stop_requested_;
     sleeping_ = false;
   }
   for (Task& task : draining_) task();
   draining_.clear();
-  if (stop) CloseAll();
 }
 
 void Loop::CloseAll() {

@@ -43,7 +43,9 @@ class Loop {
 
   // Starts the thread; `cpu` >= 0 pins it with pthread_setaffinity_np.
   void Start(int cpu = -1);
-  // Any thread. Asks the loop to close its handles and end; Join() waits for the thread.
+  // Any thread. Asks the loop to close its handles and end: it finishes the iteration it is in
+  // (tasks, then iteration hooks), then runs the stop hooks and closes its handles. Join()
+  // waits for the thread.
   void Stop();
   void Join();
 

@@ -101,5 +101,46 @@ TEST(LoopTest, TaskPostedDuringIoRunsBeforeTheIterationHooks) {
   EXPECT_EQ(events[2], "hook");
 }
 
+// A loop stopped by its own thread mid-iteration (SHUTDOWN does, from a command's continuation)
+// still runs that iteration's hooks before the stop hooks: what the iteration left in the
+// engine's outboxes (hops that hold clients) is handed on rather than dropped. Here the stop
+// comes from a socket's read callback, in the poll phase, like a command's.
+TEST(LoopTest, IterationHooksRunBeforeAStopRequestedMidIteration) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  Loop loop(0);
+  struct State {
+    Loop* loop;
+    bool stop_called = false;  // loop thread only
+    bool hook_after_stop = false;
+  } state{&loop};
+  std::promise<bool> stopped;  // the value: whether a hook ran after Stop()
+  loop.AddIterationHook([&] {
+    if (state.stop_called) state.hook_after_stop = true;
+  });
+  loop.AddStopHook([&] { stopped.set_value(state.hook_after_stop); });
+  loop.Start();
+  uv_poll_t poll;
+  poll.data = &state;
+  loop.Post([&] {
+    uv_poll_init(loop.uv(), &poll, fds[0]);
+    uv_poll_start(&poll, UV_READABLE, [](uv_poll_t* p, int, int) {
+      uv_poll_stop(p);
+      auto* st = static_cast<State*>(p->data);
+      st->stop_called = true;
+      st->loop->Stop();
+    });
+  });
+  EXPECT_EQ(write(fds[1], "x", 1), 1);
+  std::future<bool> f = stopped.get_future();
+  const bool in_time = f.wait_for(seconds(10)) == std::future_status::ready;
+  if (!in_time) loop.Stop();
+  loop.Join();
+  close(fds[0]);
+  close(fds[1]);
+  ASSERT_TRUE(in_time);
+  EXPECT_TRUE(f.get());
+}
+
 }  // namespace
 }  // namespace tessera::runtime
