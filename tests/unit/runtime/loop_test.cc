@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -15,6 +16,19 @@ namespace tessera::runtime {
 namespace {
 
 using std::chrono::seconds;
+
+// Runs `on_read` once on the loop's thread when `fd` becomes readable: from the poll phase of an
+// iteration, as a client's command runs. `poll` and `on_read` must outlive the loop's run.
+void OnReadableOnce(Loop& loop, uv_poll_t* poll, int fd, std::function<void()>* on_read) {
+  poll->data = on_read;
+  loop.Post([&loop, poll, fd] {
+    uv_poll_init(loop.uv(), poll, fd);
+    uv_poll_start(poll, UV_READABLE, [](uv_poll_t* p, int, int) {
+      uv_poll_stop(p);
+      (*static_cast<std::function<void()>*>(p->data))();
+    });
+  });
+}
 
 // Posts from several threads at once, racing the loop's pre-poll check; a lost wakeup leaves
 // tasks unrun and the wait times out.
@@ -77,16 +91,11 @@ TEST(LoopTest, TaskPostedDuringIoRunsBeforeTheIterationHooks) {
   });
   loop.Start();
   uv_poll_t poll;
-  poll.data = &events;
-  loop.Post([&] {
-    uv_poll_init(loop.uv(), &poll, fds[0]);
-    uv_poll_start(&poll, UV_READABLE, [](uv_poll_t* p, int, int) {
-      uv_poll_stop(p);  // once
-      auto* log = static_cast<std::vector<std::string>*>(p->data);
-      log->push_back("read");
-      Loop::Current()->Post([log] { log->push_back("task"); });
-    });
-  });
+  std::function<void()> on_read = [&] {
+    events.push_back("read");
+    loop.Post([&] { events.push_back("task"); });
+  };
+  OnReadableOnce(loop, &poll, fds[0], &on_read);
   EXPECT_EQ(write(fds[1], "x", 1), 1);
   const bool hooked_in_time =
       hooked.get_future().wait_for(seconds(10)) == std::future_status::ready;
@@ -109,28 +118,20 @@ TEST(LoopTest, IterationHooksRunBeforeAStopRequestedMidIteration) {
   int fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
   Loop loop(0);
-  struct State {
-    Loop* loop;
-    bool stop_called = false;  // loop thread only
-    bool hook_after_stop = false;
-  } state{&loop};
+  bool stop_called = false;  // loop thread only
+  bool hook_after_stop = false;
   std::promise<bool> stopped;  // the value: whether a hook ran after Stop()
   loop.AddIterationHook([&] {
-    if (state.stop_called) state.hook_after_stop = true;
+    if (stop_called) hook_after_stop = true;
   });
-  loop.AddStopHook([&] { stopped.set_value(state.hook_after_stop); });
+  loop.AddStopHook([&] { stopped.set_value(hook_after_stop); });
   loop.Start();
   uv_poll_t poll;
-  poll.data = &state;
-  loop.Post([&] {
-    uv_poll_init(loop.uv(), &poll, fds[0]);
-    uv_poll_start(&poll, UV_READABLE, [](uv_poll_t* p, int, int) {
-      uv_poll_stop(p);
-      auto* st = static_cast<State*>(p->data);
-      st->stop_called = true;
-      st->loop->Stop();
-    });
-  });
+  std::function<void()> on_read = [&] {
+    stop_called = true;
+    loop.Stop();
+  };
+  OnReadableOnce(loop, &poll, fds[0], &on_read);
   EXPECT_EQ(write(fds[1], "x", 1), 1);
   std::future<bool> f = stopped.get_future();
   const bool in_time = f.wait_for(seconds(10)) == std::future_status::ready;
