@@ -108,12 +108,9 @@ void Loop::OnCheck(uv_check_t* handle) {
   for (auto& hook : self->iteration_hooks_) hook();
   // Stop only now, after the hooks: what this iteration's tasks produced (hops in the outboxes,
   // replies, lock releases) is handed on first, or a hop holding a client would never return.
-  bool stop;
-  {
-    std::lock_guard<std::mutex> lock(self->inbox_mu_);
-    stop = self->stop_requested_;
-  }
-  if (stop) self->CloseAll();
+  // And only once a drain has seen the request: a stop requested while the tasks ran (SHUTDOWN
+  // stops its own loop) leaves one more iteration for what they posted.
+  if (self->stop_seen_) self->CloseAll();
 }
 
 void Loop::DrainInbox() {
@@ -121,6 +118,7 @@ void Loop::DrainInbox() {
     std::lock_guard<std::mutex> lock(inbox_mu_);
     draining_.swap(inbox_);
     sleeping_ = false;
+    if (stop_requested_) stop_seen_ = true;
   }
   for (Task& task : draining_) task();
   draining_.clear();

@@ -82,6 +82,7 @@ class Loop {
   bool sleeping_ = false;
   std::vector<Task> draining_;
   bool stop_requested_ = false;  // guarded by inbox_mu_
+  bool stop_seen_ = false;       // loop thread: a drain found stop_requested_ (see OnCheck)
 
   std::vector<std::function<void()>> iteration_hooks_;
   std::vector<std::function<void()>> stop_hooks_;
