@@ -259,7 +259,8 @@ bool AofService::MayWrite(int loop_index) {
 void AofService::OnProgress() {
   if (closing_.load(std::memory_order_acquire)) return;
   engine::Engine& engine = server_.engine();
-  if (writer()->policy() == persistence::FsyncPolicy::kAlways && writer()->stats().fsync_errors > 0) {
+  if (writer()->policy() == persistence::FsyncPolicy::kAlways &&
+      writer()->stats().fsync_errors > 0) {
     // After a failed fsync the kernel may have dropped the dirty pages: a retry that succeeds
     // proves nothing. Redis exits here rather than acknowledge writes that may be lost.
     Fatal("Can't persist AOF for fsync error when the AOF fsync policy is 'always': " +
