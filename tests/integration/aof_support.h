@@ -42,27 +42,12 @@ constexpr int kDatabases = 16;
 // to the shards in contiguous ranges. Used only to pick keys that live on different shards.
 constexpr int kShards = 4;
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
+// A server's --dir, with the paths of its AOF directory.
+class TempDir : public ScratchDir {
  public:
-  TempDir() {
-    char tmpl[] = "/tmp/tessera-aof-XXXXXX";
-    if (mkdtemp(tmpl) != nullptr) path_ = tmpl;
-    EXPECT_FALSE(path_.empty()) << "mkdtemp: " << strerror(errno);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string AofDir() const { return path_ + "/appendonlydir"; }
+  TempDir() : ScratchDir("aof") {}
+  std::string AofDir() const { return File("appendonlydir"); }
   std::string Manifest() const { return AofDir() + "/appendonly.aof.manifest"; }
-
- private:
-  std::string path_;
 };
 
 inline void AppendToFile(const std::string& path, const std::string& bytes) {
@@ -202,12 +187,7 @@ class AofServer {
     if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM) {
       ADD_FAILURE() << binary_ << " died from signal " << WTERMSIG(status) << "; log:\n" << log;
     }
-    for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                               "WARNING: ThreadSanitizer", "runtime error:"}) {
-      if (log.find(marker) != std::string::npos) {
-        ADD_FAILURE() << binary_ << " reported \"" << marker << "\"; log:\n" << log;
-      }
-    }
+    ReportSanitizerFindings(binary_, log);
     return false;
   }
 
@@ -216,46 +196,13 @@ class AofServer {
  private:
   bool Spawn(const std::vector<std::string>& extra, std::string* error) {
     port_ = PickFreePort();
-    std::vector<std::string> args = {binary_};
-    if (is_redis()) {
-      args.insert(args.end(), {"--save", ""});
-    } else {
-#ifdef TESSERA_CONF_FILE
-      args.push_back(TESSERA_CONF_FILE);
-#endif
-      const char* threads = std::getenv("TESSERA_TEST_THREADS");
-      args.insert(args.end(), {"--threads", threads && *threads ? threads : "4"});
-    }
+    std::vector<std::string> args = BaseServerArgs(binary_);
+    if (is_redis()) args.insert(args.end(), {"--save", ""});
     args.insert(args.end(), {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--appendonly",
                              "yes", "--dir", dir_});
     args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-      *error = StrCat({"fork: ", strerror(errno)});
-      close(log_fd);
-      close(null_fd);
-      return false;
-    }
-    if (pid == 0) {
-      // Only async-signal-safe calls until exec; the server must not outlive the test.
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(127);
-      dup2(null_fd, 0);
-      dup2(log_fd, 1);
-      dup2(log_fd, 2);
-      close_range(3, ~0U, 0);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(log_fd);
-    close(null_fd);
+    const pid_t pid = SpawnServer(args, log_path_, error);
+    if (pid < 0) return false;
     pid_ = pid;
     return true;
   }

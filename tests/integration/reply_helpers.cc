@@ -1,7 +1,11 @@
 #include "tests/integration/reply_helpers.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -99,6 +103,17 @@ int64_t NowUnixMs() {
   return std::chrono::duration_cast<milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+ScratchDir::ScratchDir(const std::string& tag) {
+  std::string tmpl = "/tmp/tessera-" + tag + "-XXXXXX";
+  if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+  EXPECT_FALSE(path_.empty()) << "mkdtemp: " << strerror(errno);
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
 }
 
 std::string ReadFile(const std::string& path) {

@@ -48,6 +48,21 @@ bool PollUntil(Pred done, milliseconds timeout = DefaultTimeout()) {
   return done();
 }
 
+// A fresh directory /tmp/tessera-<tag>-XXXXXX, removed with everything in it.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& tag);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
 std::string ReadFile(const std::string& path);
 // Replaces the file's contents; fails the test if it cannot.
 void WriteFile(const std::string& path, const std::string& bytes);

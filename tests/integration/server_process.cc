@@ -151,52 +151,12 @@ bool ServerProcess::StartOnce(const std::vector<std::string>& extra_args, std::s
     log_path_ = tmpl;
   }
 
-  std::vector<std::string> args = {binary_};
-  if (!IsRedisBinary(binary_)) {
-    // The shipped config, so the test also proves it loads; command-line flags override it.
-#ifdef TESSERA_CONF_FILE
-    args.push_back(TESSERA_CONF_FILE);
-#endif
-    // Several shards even on a one-core machine, so cross-shard paths are always exercised.
-    const char* threads = std::getenv("TESSERA_TEST_THREADS");
-    args.insert(args.end(), {"--threads", threads && *threads ? threads : "4"});
-  } else {
-    args.insert(args.end(), {"--save", "", "--appendonly", "no"});
-  }
+  std::vector<std::string> args = BaseServerArgs(binary_);
+  if (IsRedisBinary(binary_)) args.insert(args.end(), {"--save", "", "--appendonly", "no"});
   args.insert(args.end(), {"--port", std::to_string(port_), "--bind", "127.0.0.1"});
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    *error = std::string("fork: ") + strerror(errno);
-    close(log_fd);
-    close(null_fd);
-    return false;
-  }
-  if (pid == 0) {
-    // Only async-signal-safe calls until exec. The server must not outlive a crashed test run.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    dup2(null_fd, 0);
-    dup2(log_fd, 1);
-    dup2(log_fd, 2);
-    // Sockets the test holds (hiredis opens them without CLOEXEC) must not stay open in the
-    // server, or closing them in the test would not close the connection.
-    close_range(3, ~0U, 0);
-    execv(argv[0], argv.data());
-    const char msg[] = "exec failed\n";
-    (void)!write(2, msg, sizeof msg - 1);
-    _exit(127);
-  }
-  close(log_fd);
-  close(null_fd);
+  const pid_t pid = SpawnServer(args, log_path_, error);
+  if (pid < 0) return false;
   pid_ = pid;
 
   // Ready when a connection is accepted and PING is answered; a child that exits first failed.
@@ -260,14 +220,65 @@ void ServerProcess::Reaped(int status, bool stopped_by_us) {
     ADD_FAILURE() << binary_ << " died from signal " << WTERMSIG(status) << "; log:\n" << Log();
     return;
   }
-  std::string log = Log();
+  ReportSanitizerFindings(binary_, Log());
+}
+
+std::vector<std::string> BaseServerArgs(const std::string& binary) {
+  std::vector<std::string> args = {binary};
+  if (IsRedisBinary(binary)) return args;
+#ifdef TESSERA_CONF_FILE
+  args.push_back(TESSERA_CONF_FILE);
+#endif
+  const char* threads = std::getenv("TESSERA_TEST_THREADS");
+  args.insert(args.end(), {"--threads", threads && *threads ? threads : "4"});
+  return args;
+}
+
+pid_t SpawnServer(const std::vector<std::string>& args, const std::string& log_path,
+                  std::string* error) {
+  std::vector<std::string> owned = args;
+  std::vector<char*> argv;
+  for (auto& a : owned) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    *error = std::string("fork: ") + strerror(errno);
+    close(log_fd);
+    close(null_fd);
+    return -1;
+  }
+  if (pid == 0) {
+    // Only async-signal-safe calls until exec. The server must not outlive a crashed test run.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    dup2(null_fd, 0);
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    // Sockets the test holds (hiredis opens them without CLOEXEC) must not stay open in the
+    // server, or closing them in the test would not close the connection.
+    close_range(3, ~0U, 0);
+    execv(argv[0], argv.data());
+    const char msg[] = "exec failed\n";
+    (void)!write(2, msg, sizeof msg - 1);
+    _exit(127);
+  }
+  close(log_fd);
+  close(null_fd);
+  return pid;
+}
+
+bool ReportSanitizerFindings(const std::string& binary, const std::string& log) {
   for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                              "WARNING: ThreadSanitizer", "runtime error:"}) {
     if (log.find(marker) != std::string::npos) {
-      ADD_FAILURE() << binary_ << " reported \"" << marker << "\"; log:\n" << log;
-      return;
+      ADD_FAILURE() << binary << " reported \"" << marker << "\"; log:\n" << log;
+      return true;
     }
   }
+  return false;
 }
 
 // ---- hiredis ----

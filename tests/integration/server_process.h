@@ -43,6 +43,21 @@ bool IsRedisBinary(const std::string& binary);
 // before the server binds it; ServerProcess::Start retries with a fresh port when that happens.
 int PickFreePort();
 
+// The command line every test server starts from: the binary, and for Tessera the shipped config
+// (so the tests also prove it loads; later flags override it) and several shards even on a
+// one-core machine (TESSERA_TEST_THREADS, default 4), so cross-shard paths are exercised.
+std::vector<std::string> BaseServerArgs(const std::string& binary);
+
+// Forks and execs `args` (argv[0] is the binary) with stdout and stderr to `log_path` (truncated)
+// and stdin from /dev/null. The child dies with the test process and inherits no other
+// descriptor. Returns its pid, or -1 with *error set.
+pid_t SpawnServer(const std::vector<std::string>& args, const std::string& log_path,
+                  std::string* error);
+
+// Adds a test failure for a sanitizer report in a server's log (sanitizer builds print their
+// findings there and may keep serving). Returns whether there was one.
+bool ReportSanitizerFindings(const std::string& binary, const std::string& log);
+
 // One server child process. Not copyable; the destructor stops and reaps it.
 class ServerProcess {
  public:

@@ -37,27 +37,11 @@ namespace fs = std::filesystem;
 
 constexpr int kDatabases = 16;
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
+// A server's --dir, with the path of its snapshot.
+class TempDir : public ScratchDir {
  public:
-  TempDir() {
-    char tmpl[] = "/tmp/tessera-snap-XXXXXX";
-    if (mkdtemp(tmpl) != nullptr) path_ = tmpl;
-    EXPECT_FALSE(path_.empty()) << "mkdtemp: " << strerror(errno);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
+  TempDir() : ScratchDir("snap") {}
   std::string Dump() const { return File("dump.rdb"); }
-
- private:
-  std::string path_;
 };
 
 // One field of INFO persistence ("" when absent).
@@ -417,36 +401,20 @@ StartupOutcome StartAndWatch(const std::string& binary, const std::vector<std::s
     ADD_FAILURE() << "mkstemp: " << strerror(errno);
     return out;
   }
+  close(log_fd);
   const std::string log_path = tmpl;
   const int port = PickFreePort();
-  std::vector<std::string> args = {binary};
-  if (IsRedisBinary(binary)) {
-    args.insert(args.end(), {"--save", "", "--appendonly", "no"});
-  } else {
-#ifdef TESSERA_CONF_FILE
-    args.push_back(TESSERA_CONF_FILE);
-#endif
-    args.insert(args.end(), {"--threads", "4"});
-  }
+  std::vector<std::string> args = BaseServerArgs(binary);
+  if (IsRedisBinary(binary)) args.insert(args.end(), {"--save", "", "--appendonly", "no"});
   args.insert(args.end(), {"--port", std::to_string(port), "--bind", "127.0.0.1"});
   args.insert(args.end(), extra.begin(), extra.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  const pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid == 0) {
-    // Only async-signal-safe calls until exec; the server must not outlive the test.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    dup2(log_fd, 1);
-    dup2(log_fd, 2);
-    close_range(3, ~0U, 0);
-    execv(argv[0], argv.data());
-    _exit(127);
+  std::string error;
+  const pid_t pid = SpawnServer(args, log_path, &error);
+  if (pid < 0) {
+    ADD_FAILURE() << error;
+    unlink(log_path.c_str());
+    return out;
   }
-  close(log_fd);
   auto deadline = Clock::now() + DefaultTimeout();
   while (Clock::now() < deadline) {
     int status = 0;
