@@ -51,9 +51,23 @@ void CoordinatedCall::Begin() {
   }
   if (spec_->steps_at_lock && CaptureSteps()) return;
   // Waiting for locks is asynchronous: hold this reply's place and the client's later commands.
-  slot_ = client_->ReserveReply();
-  client_->set_barrier(true);
+  // A call whose steps run at lock is over when its last lock is granted, and lock waits are
+  // bounded (no lock is held across a block), so its reply is transient.
+  slot_ = client_->ReserveReply(/*transient=*/steps_at_lock_);
+  client_->BeginBarrierCall(JoinShards());
   AcquireNext();
+}
+
+uint64_t CoordinatedCall::JoinShards() const {
+  // Only a call that is over when its locks are granted: it issues nothing after, so a later
+  // call of the client that locks the same shards after it, in the same order, cannot overtake.
+  if (!captured_ || !steps_at_lock_ || plan_.size() < 2) return 0;
+  uint64_t shards = 0;
+  for (const auto& [shard, set] : plan_) {
+    if (shard >= 64 || set.shard_wide) return 0;
+    shards |= uint64_t{1} << shard;
+  }
+  return shards;
 }
 
 bool CoordinatedCall::CaptureSteps() {
@@ -130,7 +144,7 @@ void CoordinatedCall::Start() {
     // until this one ends, because a continuation may still issue steps that later commands
     // must not overtake.
     slot_ = client_->ReserveReply();
-    client_->set_barrier(true);
+    client_->BeginBarrierCall(0);
   }
   MaybeFinish();
 }

@@ -37,6 +37,9 @@ class CoordinatedCall final : public CommandCall {
   // CommandSpec::steps_at_lock: runs the handler before locking, keeping the step it issues to
   // run in the lock hops. True if the call is already over (the handler replied without steps).
   bool CaptureSteps();
+  // The shards a later call of the client may lock while this one runs (a bit each; see
+  // net::Client::BeginBarrierCall), or 0.
+  uint64_t JoinShards() const;
   void AcquireNext();
   // All locks are held: finish a captured step (done already, in the lock hops, or run now).
   void FinishCapturedStep();

@@ -214,11 +214,28 @@ void Engine::AfterOp(Shard& shard) {
 }
 
 void Engine::OnCommand(net::Client& client, protocol::CommandArgs&& args) {
-  if (client.barrier()) {
+  if (client.barrier() && (!client.deferred().empty() || !JoinsBarrier(client, args))) {
     client.deferred().push_back(std::move(args));
     return;
   }
   Dispatch(client, std::move(args));
+}
+
+bool Engine::JoinsBarrier(net::Client& client, const protocol::CommandArgs& args) const {
+  const uint64_t join = client.barrier_join_shards();
+  if (join == 0 || client.session().in_multi) return false;
+  const CommandSpec* spec = registry_->Find(args[0]);
+  if (spec == nullptr || !spec->steps_at_lock || spec->lock_scope != LockScope::kKeys ||
+      !spec->subcommands.empty() || !spec->ArityOk(args.size())) {
+    return false;
+  }
+  uint64_t shards = 0;
+  for (uint32_t pos : KeyPositions(*spec, args)) {
+    const ShardId s = KeyToShard(args[pos], shard_count());
+    if (s >= 64) return false;
+    shards |= uint64_t{1} << s;
+  }
+  return shards == join;
 }
 
 void Engine::OnClientClosed(net::Client& client) {
@@ -605,13 +622,13 @@ void Engine::CompleteBatch(std::unique_ptr<HopBatch> batch) {
 }
 
 void Engine::CallFinished(net::Client& client) {
-  if (!client.barrier()) return;
-  client.set_barrier(false);
+  if (!client.barrier() || !client.EndBarrierCall()) return;
   ResumeDeferred(client);
 }
 
 void Engine::ResumeDeferred(net::Client& client) {
-  while (!client.barrier() && !client.closed() && !client.deferred().empty()) {
+  while (!client.closed() && !client.deferred().empty()) {
+    if (client.barrier() && !JoinsBarrier(client, client.deferred().front())) break;
     protocol::CommandArgs args = std::move(client.deferred().front());
     client.deferred().pop_front();
     Dispatch(client, std::move(args));

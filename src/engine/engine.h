@@ -152,6 +152,13 @@ class Engine final : public net::CommandSink {
   void ExecuteBatch(ShardId dest, std::unique_ptr<HopBatch> batch);
   void CompleteBatch(std::unique_ptr<HopBatch> batch);
   void CallFinished(net::Client& client);
+  // Whether `args` may start now although the client's barrier is up: it is a steps-at-lock
+  // command (CommandSpec::steps_at_lock) locking exactly the shards of the calls holding the
+  // barrier. Locks are requested shard by shard in ascending order, each shard serves lock
+  // requests in arrival order, and grants come back in order, so such a call takes every
+  // shard's locks after the calls before it: a pipeline of MGETs or MSETs is not serialized
+  // into one round trip each.
+  bool JoinsBarrier(net::Client& client, const protocol::CommandArgs& args) const;
   void ResumeDeferred(net::Client& client);
   void ExpiryTick(LoopState& state);
 

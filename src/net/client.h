@@ -64,11 +64,23 @@ class Client {
   void DeferredDrained() {
     if (!out_.empty()) OnOutputReady();
   }
-  bool barrier() const { return barrier_; }
-  void set_barrier(bool b) {
-    barrier_ = b;
-    if (!b) barrier_parked_ = false;
+  // Whether a multi-shard command is running that holds back this client's later commands.
+  bool barrier() const { return barrier_calls_ > 0; }
+  // A multi-shard command started holding the barrier. `join_shards`: a bit per shard the
+  // command locks, when a later command locking exactly the same shards may start before it
+  // ends (Engine::JoinsBarrier); 0 when nothing may. While some run, only such joiners start.
+  void BeginBarrierCall(uint64_t join_shards) {
+    barrier_join_shards_ = barrier_calls_ == 0 ? join_shards : barrier_join_shards_;
+    ++barrier_calls_;
   }
+  // One ended; returns true when none is left (the barrier is lifted).
+  bool EndBarrierCall() {
+    if (--barrier_calls_ > 0) return false;
+    barrier_join_shards_ = 0;
+    barrier_parked_ = false;
+    return true;
+  }
+  uint64_t barrier_join_shards() const { return barrier_join_shards_; }
   // The command holding the barrier now waits for an unbounded time (a blocked client): output
   // held back for the deferred commands goes now, as Redis sends the replies before a BLPOP.
   void BarrierParked() {
@@ -99,7 +111,8 @@ class Client {
   std::deque<ReplySlot> slots_;  // deque: slot addresses stay valid while others come and go
   size_t transient_pending_ = 0;
   std::deque<protocol::CommandArgs> deferred_;
-  bool barrier_ = false;
+  uint32_t barrier_calls_ = 0;
+  uint64_t barrier_join_shards_ = 0;
   bool barrier_parked_ = false;
 };
 

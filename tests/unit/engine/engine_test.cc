@@ -324,5 +324,53 @@ TEST_F(EngineTest, StepsRunAtLockKeepPipelineOrder) {
   }
 }
 
+// A pipelined steps-at-lock call may start while an earlier one of its client still runs, if it
+// locks exactly the same shards (Engine::JoinsBarrier); one locking other shards must wait. Two
+// clients contend on shared keys so that lock requests queue, and each checks that its own
+// writes and reads happen in its pipeline order.
+TEST(EngineJoinTest, OverlappingStepsAtLockCallsKeepPipelineOrder) {
+  testing::TestServer server{3, RegisterTestCommands};
+  std::vector<std::string> hot;
+  for (int s = 0; s < 3; ++s) hot.push_back(server.KeyOnShard(s, "hot"));
+  auto run = [&](int loop) {
+    auto client = server.Connect(loop);
+    const std::string tag = "c" + std::to_string(loop);
+    std::vector<std::string> x;
+    for (int s = 0; s < 3; ++s) x.push_back(server.KeyOnShard(s, tag + "x"));
+    for (int round = 0; round < 200; ++round) {
+      const std::string v1 = std::to_string(round) + "a";
+      const std::string v2 = std::to_string(round) + "b";
+      const std::string v3 = std::to_string(round) + "c";
+      std::vector<RespValue> r = client->Pipeline({
+          {"tmset-at-lock", x[0], v1, x[1], v1, hot[0], tag, hot[1], tag},  // shards 0, 1
+          {"tmget-at-lock", x[0], x[1]},                                    // joins: 0, 1
+          {"tmset-at-lock", x[1], v2, x[2], v2, hot[2], tag},               // 1, 2: waits
+          {"tmget-at-lock", x[0], x[1], x[2]},                              // 0, 1, 2
+          {"tmset-at-lock", x[0], v3, x[1], v3, hot[1], tag},               // 0, 1
+          {"tmset-at-lock", x[1], v1, x[0], v1},                            // joins
+          {"tmget-at-lock", x[1], x[0]},                                    // joins
+          {"tget", x[1]},
+      });
+      ASSERT_EQ(r.size(), 8u);
+      ASSERT_EQ(r[1].elems.size(), 2u);
+      EXPECT_EQ(r[1].elems[0].str, v1) << "round " << round;
+      EXPECT_EQ(r[1].elems[1].str, v1) << "round " << round;
+      ASSERT_EQ(r[3].elems.size(), 3u);
+      EXPECT_EQ(r[3].elems[0].str, v1) << "round " << round;
+      EXPECT_EQ(r[3].elems[1].str, v2) << "round " << round;
+      EXPECT_EQ(r[3].elems[2].str, v2) << "round " << round;
+      ASSERT_EQ(r[6].elems.size(), 2u);
+      EXPECT_EQ(r[6].elems[0].str, v1) << "round " << round;
+      EXPECT_EQ(r[6].elems[1].str, v1) << "round " << round;
+      EXPECT_EQ(r[7].str, v1) << "round " << round;
+    }
+  };
+  std::thread other([&] { run(1); });
+  std::thread third([&] { run(2); });
+  run(0);
+  other.join();
+  third.join();
+}
+
 }  // namespace
 }  // namespace tessera::engine
