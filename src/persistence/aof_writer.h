@@ -55,7 +55,7 @@ struct AofWriterOptions {
   FsyncPolicy policy = FsyncPolicy::kEverySec;
   // Called after written_lsn() and/or durable_lsn() advanced (once per batch or fsync, not per
   // record), on the writer or the syncer thread, possibly on both at once. The engine wakes its
-  // loops here (uv_async_send is thread-safe and coalescing).
+  // loops here (runtime::Loop::Post is thread-safe and wakes a loop at most once).
   std::function<void()> on_progress;
   std::chrono::milliseconds everysec_interval{1000};
   std::chrono::milliseconds retry_interval{100};

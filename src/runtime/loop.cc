@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -15,8 +17,10 @@ thread_local Loop* current_loop = nullptr;
 
 Loop::Loop(int index) : index_(index) {
   if (uv_loop_init(&loop_) != 0) std::abort();
-  uv_async_init(&loop_, &async_, &Loop::OnAsync);
-  async_.data = this;
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0 || uv_poll_init(&loop_, &wake_, wake_fd_) != 0) std::abort();
+  wake_.data = this;
+  uv_poll_start(&wake_, UV_READABLE, &Loop::OnWake);
   uv_prepare_init(&loop_, &prepare_);
   prepare_.data = this;
   uv_prepare_start(&prepare_, &Loop::OnPrepare);
@@ -30,6 +34,7 @@ Loop::Loop(int index) : index_(index) {
 Loop::~Loop() {
   Join();
   uv_loop_close(&loop_);
+  close(wake_fd_);
 }
 
 void Loop::Post(Task task) {
@@ -41,7 +46,13 @@ void Loop::Post(Task task) {
     wake = sleeping_;
     sleeping_ = false;
   }
-  if (wake) uv_async_send(&async_);
+  if (wake) Wake();
+}
+
+void Loop::Wake() {
+  const uint64_t one = 1;
+  // Fails only with EAGAIN, when the counter is saturated: the loop is awake to drain it then.
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof(one));
 }
 
 void Loop::AddIterationHook(std::function<void()> hook) {
@@ -76,7 +87,7 @@ void Loop::Stop() {
     std::lock_guard<std::mutex> lock(inbox_mu_);
     stop_requested_ = true;
   }
-  uv_async_send(&async_);
+  Wake();
 }
 
 void Loop::Join() {
@@ -85,7 +96,14 @@ void Loop::Join() {
 
 Loop* Loop::Current() { return current_loop; }
 
-void Loop::OnAsync(uv_async_t* handle) { static_cast<Loop*>(handle->data)->DrainInbox(); }
+void Loop::OnWake(uv_poll_t* handle, int status, int) {
+  Loop* self = static_cast<Loop*>(handle->data);
+  if (status == 0) {
+    uint64_t count;
+    [[maybe_unused]] ssize_t n = read(self->wake_fd_, &count, sizeof(count));  // resets it
+  }
+  self->DrainInbox();
+}
 
 void Loop::OnPrepare(uv_prepare_t* handle) {
   Loop* self = static_cast<Loop*>(handle->data);

@@ -1,11 +1,17 @@
 // One event loop on one thread. Thread i runs loop i and owns shard i.
 //
 // Cross-thread contract: Post() is the only member callable from other threads. It appends to
-// the inbox (an MPSC queue) and wakes the loop with uv_async_send only if the loop is about to
-// block in (or is blocked in) epoll_wait: an awake loop drains its inbox once per iteration
+// the inbox (an MPSC queue) and wakes the loop by writing its eventfd only if the loop is about
+// to block in (or is blocked in) epoll_wait: an awake loop drains its inbox once per iteration
 // (uv_check) and checks it again just before polling (uv_prepare), so posts to a busy loop cost
 // no syscall and no extra iteration. Everything else is for the loop's own thread, or for setup
 // before Start().
+//
+// The wakeup is a plain eventfd under a uv_poll_t, not a uv_async_t: libuv's async handle makes
+// the woken loop spin (997 rounds, then sched_yield) until the sender has returned from its
+// write() and marked the send done, and a sender descheduled in between (cores shared with
+// clients) leaves it spinning for tens of microseconds. That spin was a tenth of the server's
+// CPU samples at -P 1 (docs/performance.md).
 #pragma once
 
 #include <uv.h>
@@ -58,7 +64,8 @@ class Loop {
   void UnregisterTimer(Timer* timer) { timers_.erase(timer); }
 
  private:
-  static void OnAsync(uv_async_t* handle);
+  static void OnWake(uv_poll_t* handle, int status, int events);
+  void Wake();
   static void OnPrepare(uv_prepare_t* handle);
   static void OnCheck(uv_check_t* handle);
   void DrainInbox();
@@ -67,7 +74,8 @@ class Loop {
 
   int index_;
   uv_loop_t loop_;
-  uv_async_t async_;
+  int wake_fd_;  // eventfd: written by Wake(), read by OnWake()
+  uv_poll_t wake_;
   uv_prepare_t prepare_;
   uv_check_t check_;
   uv_idle_t idle_;  // active while the inbox holds work at poll time: makes the poll not block
@@ -76,7 +84,7 @@ class Loop {
   std::mutex inbox_mu_;
   std::vector<Task> inbox_;  // guarded by inbox_mu_
   // Guarded by inbox_mu_. Set when the loop found its inbox empty just before polling, cleared
-  // when it drains; a Post that finds it set owes the loop a uv_async_send. Reading and setting
+  // when it drains; a Post that finds it set owes the loop a Wake(). Reading and setting
   // it under the inbox's mutex is what makes a lost wakeup impossible: either the post lands
   // before the pre-poll check (which then does not block) or it sees the flag.
   bool sleeping_ = false;
