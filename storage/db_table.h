@@ -114,6 +114,9 @@ class DbTable {
   int64_t AvgTtlMs(int64_t now_ms) const;
 
   // --- Lookups.
+  // Cache warming for keys about to be looked up (KeyTable::PrefetchBucket/PrefetchEntry).
+  uint64_t PrefetchBucket(std::string_view key) const { return keys_.PrefetchBucket(key); }
+  void PrefetchEntry(uint64_t hash) const { keys_.PrefetchEntry(hash); }
   // Ignores expiry (for persistence, debugging and tests).
   Entry* FindRaw(std::string_view key) { return keys_.Find(key); }
   // Redis's lookupKeyWrite: removes the key if expired ("expired" event), touches the access

@@ -31,6 +31,21 @@ void KeyTable::FreeBuckets(Table& t) {
 
 uint64_t KeyTable::Hash(std::string_view key) const { return HashKey(key, seed_); }
 
+uint64_t KeyTable::PrefetchBucket(std::string_view key) const {
+  const uint64_t hash = Hash(key);
+  for (const Table& t : t_) {
+    if (t.buckets != nullptr) __builtin_prefetch(&t.buckets[hash & t.mask]);
+  }
+  return hash;
+}
+
+void KeyTable::PrefetchEntry(uint64_t hash) const {
+  for (const Table& t : t_) {
+    if (t.buckets == nullptr) continue;
+    if (const Entry* e = t.buckets[hash & t.mask]) __builtin_prefetch(e);
+  }
+}
+
 Entry** KeyTable::FindLink(std::string_view key, uint64_t hash) {
   for (Table& t : t_) {
     if (t.buckets == nullptr) continue;

@@ -55,6 +55,13 @@ class KeyTable {
   template <typename Fn>
   Entry* ReplaceWith(Entry* e, Fn&& rebuild);
 
+  // Cache warming for a key that is about to be looked up (a pipelined command not run yet):
+  // starts loading its bucket and returns its hash, for PrefetchEntry(hash), which starts
+  // loading the first entry of that bucket. Call PrefetchEntry later, once the bucket has had
+  // time to arrive (after the other keys' PrefetchBucket). Hints only: nothing changes.
+  uint64_t PrefetchBucket(std::string_view key) const;
+  void PrefetchEntry(uint64_t hash) const;
+
   // Migrates up to `buckets` non-empty buckets (visiting at most 10x as many empty ones).
   // Returns whether a rehash is still in progress.
   bool RehashStep(size_t buckets);

@@ -7,6 +7,7 @@
 
 #include "src/engine/coordinated_call.h"
 #include "src/engine/journal.h"
+#include "src/engine/key_prefetch.h"
 #include "src/engine/key_waiters.h"
 #include "src/engine/op_context.h"
 #include "src/engine/propagation.h"
@@ -219,6 +220,22 @@ void Engine::OnCommand(net::Client& client, protocol::CommandArgs&& args) {
     return;
   }
   Dispatch(client, std::move(args));
+}
+
+void Engine::Prefetch(net::Client& client, const protocol::CommandArgs* cmds, size_t n) {
+  Shard& shard = *loops_state_[client.loop_index()]->shard;
+  const storage::DbTable& db = shard.db(client.session().db);
+  if (db.size() < KeyPrefetch::kMinTableKeys) return;
+  KeyPrefetch prefetch;
+  for (size_t i = 0; i < n; ++i) {
+    // The first argument is the key of nearly every keyed command; looking the command up to be
+    // sure would cost more than the odd wasted load.
+    if (cmds[i].size() < 2) continue;
+    const std::string_view key = cmds[i][1];
+    if (shard_count() > 1 && KeyToShard(key, shard_count()) != shard.id()) continue;
+    prefetch.Add(db, key);
+  }
+  prefetch.Finish();
 }
 
 bool Engine::JoinsBarrier(net::Client& client, const protocol::CommandArgs& args) const {
@@ -576,6 +593,16 @@ void Engine::ExecuteBatch(ShardId dest, std::unique_ptr<HopBatch> batch) {
   LoopState& state = *loops_state_[dest];
   Shard& shard = *state.shard;
   int64_t now = clock_->NowMs();
+  if (batch->items.size() > 1) {
+    KeyPrefetch prefetch;
+    for (const auto& item : batch->items) {
+      const auto* hop = std::get_if<CommandHop>(&item);
+      if (hop == nullptr || hop->spec->first_key <= 0) continue;
+      const auto pos = static_cast<size_t>(hop->spec->first_key);
+      if (pos < hop->args.size()) prefetch.Add(shard.db(hop->db), hop->args[pos]);
+    }
+    prefetch.Finish();
+  }
   for (auto& item : batch->items) {
     if (auto* hop = std::get_if<CommandHop>(&item)) {
       if (MayRunNow(state, *hop)) {

@@ -57,6 +57,8 @@ class Engine final : public net::CommandSink {
   void Attach();
 
   void OnCommand(net::Client& client, protocol::CommandArgs&& args) override;
+  // Warms the table buckets of the commands' keys that live on the client's own shard.
+  void Prefetch(net::Client& client, const protocol::CommandArgs* cmds, size_t n) override;
   void OnClientClosed(net::Client& client) override;
 
   uint32_t shard_count() const { return static_cast<uint32_t>(loops_.size()); }

@@ -2,6 +2,8 @@
 // commands, shards or storage.
 #pragma once
 
+#include <cstddef>
+
 #include "protocol/command_args.h"
 
 namespace tessera::net {
@@ -13,6 +15,9 @@ class CommandSink {
   virtual ~CommandSink() = default;
   // On the client's loop thread, once per complete command, in arrival order.
   virtual void OnCommand(Client& client, protocol::CommandArgs&& args) = 0;
+  // On the client's loop thread, before OnCommand for each of `n` commands parsed from one read:
+  // a chance to start loading what they will touch. A hint; may do nothing.
+  virtual void Prefetch(Client& client, const protocol::CommandArgs* cmds, size_t n) {}
   // On the client's loop thread, when the client's transport has closed.
   virtual void OnClientClosed(Client& client) {}
 };

@@ -89,16 +89,35 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
 }
 
 void Connection::Consume(const char* data, size_t len) {
+  using Status = protocol::RespParser::Status;
+  std::vector<protocol::CommandArgs>& batch = net_->parse_batch();
   size_t offset = 0;
   while (offset < len && !closed_ && !session().close_after_reply) {
-    size_t used = 0;
-    auto status = parser_.Parse(data + offset, len - offset, &used, &cmd_);
-    offset += used;
-    if (status == protocol::RespParser::Status::kCommand) {
-      session().last_interaction_ms = last_io_ms_;
-      net_->sink().OnCommand(*this, std::move(cmd_));
-      cmd_.Clear();
-    } else if (status == protocol::RespParser::Status::kError) {
+    // Parse ahead, then run: the sink gets to start loading the batch's keys before the first
+    // command runs (Engine::Prefetch). Not before AUTH has succeeded: AUTH lifts the parser's
+    // limits for the commands after it, which must be parsed after it runs.
+    const size_t ahead = limits_.authenticated ? batch.size() : 1;
+    size_t n = 0;
+    Status status = Status::kNeedMore;
+    while (n < ahead && offset < len) {
+      size_t used = 0;
+      status = parser_.Parse(data + offset, len - offset, &used, &batch[n]);
+      offset += used;
+      if (status != Status::kCommand) break;
+      ++n;
+    }
+    if (n > 1) net_->sink().Prefetch(*this, batch.data(), n);
+    for (size_t i = 0; i < n; ++i) {
+      // A command that closes the connection or ends it (QUIT) drops the ones parsed after it,
+      // as it drops the bytes after them.
+      if (!closed_ && !session().close_after_reply) {
+        session().last_interaction_ms = last_io_ms_;
+        net_->sink().OnCommand(*this, std::move(batch[i]));
+      }
+      batch[i].Clear();
+    }
+    if (closed_ || session().close_after_reply) break;
+    if (status == Status::kError) {
       std::string* out = SyncReplyBuffer();
       out->push_back('-');
       out->append(parser_.error());
@@ -106,9 +125,8 @@ void Connection::Consume(const char* data, size_t len) {
       session().close_after_reply = true;
       uv_read_stop(reinterpret_cast<uv_stream_t*>(&handle_));
       return;
-    } else {
-      break;  // kNeedMore: everything consumed into the parser's state
     }
+    if (status == Status::kNeedMore) break;  // everything consumed into the parser's state
   }
   int64_t limit = net_->options().query_buffer_limit.load(std::memory_order_relaxed);
   if (!closed_ && limit > 0 && static_cast<int64_t>(parser_.buffered_bytes()) > limit) {

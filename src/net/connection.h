@@ -45,7 +45,6 @@ class Connection final : public Client {
   uv_write_t write_req_;
   protocol::ParserLimits limits_;
   protocol::RespParser parser_;
-  protocol::CommandArgs cmd_;
   std::string writing_;  // bytes handed to uv_write, kept alive until it completes
   bool write_in_flight_ = false;
   bool dirty_ = false;

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "protocol/command_args.h"
 #include "src/net/command_sink.h"
 #include "src/net/net_options.h"
 #include "src/runtime/loop.h"
@@ -35,6 +36,11 @@ class LoopNet {
   CommandSink& sink() { return *sink_; }
   char* read_buffer() { return read_buffer_.get(); }
   static constexpr size_t kReadBufferSize = 64 * 1024;
+  // Where Connection::Consume parses a read's commands ahead of running them (at most
+  // kParseAhead at a time), so the sink can prefetch what they touch. Shared by the loop's
+  // connections: Consume runs one read to the end and is never re-entered.
+  static constexpr size_t kParseAhead = 16;
+  std::vector<protocol::CommandArgs>& parse_batch() { return parse_batch_; }
 
   void MarkDirty(Connection* conn) { dirty_.push_back(conn); }
   // Consulted before pending output is written (see output_gate.h). Set before the loop starts.
@@ -53,6 +59,7 @@ class LoopNet {
   NetOptions* options_;
   CommandSink* sink_;
   std::unique_ptr<char[]> read_buffer_;
+  std::vector<protocol::CommandArgs> parse_batch_ = std::vector<protocol::CommandArgs>(kParseAhead);
   OutputGate* gate_ = nullptr;
   std::vector<Connection*> dirty_;
   std::vector<Connection*> flushing_;

@@ -160,5 +160,72 @@ TEST(PipelineTest, RandomlySplitStreamOfMultibulkAndInlineCommands) {
   }
 }
 
+// Tables big enough that the server warms the keys of a pipelined read, and of each hop batch,
+// before running them (engine/key_prefetch.h starts at 65536 keys per shard table). Values
+// must still come back right, in order, with updates, misses and other databases mixed in.
+TEST(PipelineTest, PrefetchedBigTablesAnswerLikeSmallOnes) {
+  ServerProcess server;
+  std::string error;
+  ASSERT_TRUE(server.Start({}, &error)) << error;
+  RedisContextPtr c = ConnectHiredis(server.port());
+  ASSERT_TRUE(c);
+  constexpr int kKeys = 150'000;  // over 65536 on each of two shards
+  constexpr int kPerMset = 500;
+  for (int i = 0; i < kKeys; i += kPerMset) {
+    std::vector<std::string> mset = {"MSET"};
+    for (int j = i; j < i + kPerMset; ++j) {
+      mset.push_back(Key(j));
+      mset.push_back(Value(j));
+    }
+    AppendCommand(c.get(), mset);
+  }
+  for (int i = 0; i < kKeys; i += kPerMset) {
+    RedisReplyPtr r = GetReply(c.get());
+    ASSERT_TRUE(r) << c->errstr;
+    ASSERT_EQ(Render(r.get()), "+OK");
+  }
+  std::vector<std::vector<std::string>> cmds;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 20'000; ++i) {
+    const int k = (i * 7919) % kKeys;
+    switch (i % 5) {
+      case 0:
+      case 1:
+        cmds.push_back({"GET", Key(k)});
+        expected.push_back(StrCat({"$", Value(k)}));
+        break;
+      case 2:
+        cmds.push_back({"SET", Key(k), "changed"});
+        expected.push_back("+OK");
+        cmds.push_back({"GET", Key(k)});
+        expected.push_back("$changed");
+        cmds.push_back({"SET", Key(k), Value(k)});
+        expected.push_back("+OK");
+        break;
+      case 3:
+        cmds.push_back({"GET", StrCat({"missing:", std::to_string(i)})});
+        expected.push_back("nil");
+        break;
+      case 4:
+        cmds.push_back({"SELECT", "1"});
+        expected.push_back("+OK");
+        cmds.push_back({"GET", Key(k)});
+        expected.push_back("nil");
+        cmds.push_back({"SELECT", "0"});
+        expected.push_back("+OK");
+        break;
+    }
+  }
+  for (const auto& cmd : cmds) AppendCommand(c.get(), cmd);
+  for (size_t i = 0; i < cmds.size(); ++i) {
+    RedisReplyPtr r = GetReply(c.get());
+    ASSERT_TRUE(r) << "no reply for command #" << i << ": " << c->errstr;
+    ASSERT_EQ(Render(r.get()), expected[i]) << "command #" << i << ": " << cmds[i][0];
+  }
+  RedisReplyPtr size = Command(c.get(), {"DBSIZE"});
+  ASSERT_TRUE(size);
+  EXPECT_EQ(Render(size.get()), StrCat({":", std::to_string(kKeys)}));
+}
+
 }  // namespace
 }  // namespace tessera::integration

@@ -152,6 +152,41 @@ TEST_F(ProtocolTest, InlineCommands) {
   }
 }
 
+// Before AUTH, Redis refuses multibulks of more than 10 arguments; AUTH lifts that for the
+// commands after it, even those that arrived in the same packet (the server parses a pipeline
+// ahead of running it, but never past a command that could change the limits).
+TEST(ProtocolLimitsTest, AuthInOnePacketWithALongCommandLiftsTheLimitForIt) {
+  ServerProcess server;
+  std::string error;
+  ASSERT_TRUE(server.Start({"--requirepass", "s3cret"}, &error)) << error;
+  std::vector<std::string> mset = {"MSET"};
+  for (int i = 0; i < 12; ++i) {
+    mset.push_back(StrCat({"auth:k", std::to_string(i)}));
+    mset.push_back(StrCat({"v", std::to_string(i)}));
+  }
+  RawClient c;
+  ASSERT_TRUE(c.Connect(server.port()));
+  ASSERT_TRUE(c.SendRaw(EncodeCommand({"AUTH", "s3cret"}) + EncodeCommand(mset) +
+                        EncodeCommand({"GET", "auth:k11"})));
+  std::string got;
+  for (int i = 0; i < 3; ++i) {
+    RespValue v;
+    std::string raw;
+    ASSERT_TRUE(c.Read(&v, &raw)) << c.last_error() << " after " << EscapeBytes(got);
+    got += raw;
+  }
+  EXPECT_EQ(EscapeBytes(got), EscapeBytes("+OK\r\n+OK\r\n$3\r\nv11\r\n"));
+
+  // Without AUTH first, the same command is a protocol error.
+  RawClient unauthenticated;
+  ASSERT_TRUE(unauthenticated.Connect(server.port()));
+  ASSERT_TRUE(unauthenticated.SendRaw(EncodeCommand(mset)));
+  std::string rest;
+  EXPECT_TRUE(unauthenticated.WaitClosed(&rest));
+  EXPECT_EQ(EscapeBytes(rest),
+            EscapeBytes("-ERR Protocol error: unauthenticated multibulk length\r\n"));
+}
+
 // A server started with a small proto-max-bulk-len accepts a bulk of exactly that size and
 // refuses one byte more with the protocol error.
 TEST(ProtocolLimitsTest, ProtoMaxBulkLen) {

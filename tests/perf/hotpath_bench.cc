@@ -28,6 +28,7 @@
 #include "src/commands/register.h"
 #include "src/engine/engine.h"
 #include "src/net/client.h"
+#include "src/net/loop_net.h"
 #include "src/runtime/clock.h"
 #include "src/runtime/loop.h"
 
@@ -82,7 +83,8 @@ struct Bench {
   std::unique_ptr<BenchClient> client;
   protocol::ParserLimits limits;
   protocol::RespParser parser{&limits};
-  protocol::CommandArgs cmd;
+  std::vector<protocol::CommandArgs> batch =
+      std::vector<protocol::CommandArgs>(net::LoopNet::kParseAhead);
 
   explicit Bench(int threads) {
     commands::RegisterAll(registry);
@@ -103,19 +105,27 @@ struct Bench {
     }
   }
 
-  // Feeds `bytes` through the parser into the engine, as Connection::Consume does.
+  // Feeds `bytes` through the parser into the engine, as Connection::Consume does: up to
+  // kParseAhead commands parsed, offered to Engine::Prefetch, then run.
   void Feed(std::string_view bytes) {
     size_t offset = 0;
     while (offset < bytes.size()) {
-      size_t used = 0;
-      auto status = parser.Parse(bytes.data() + offset, bytes.size() - offset, &used, &cmd);
-      offset += used;
-      if (status == protocol::RespParser::Status::kCommand) {
-        engine->OnCommand(*client, std::move(cmd));
-        cmd.Clear();
-      } else if (status == protocol::RespParser::Status::kError) {
-        std::fprintf(stderr, "protocol error: %s\n", parser.error().c_str());
-        std::exit(1);
+      size_t n = 0;
+      while (n < batch.size() && offset < bytes.size()) {
+        size_t used = 0;
+        auto status = parser.Parse(bytes.data() + offset, bytes.size() - offset, &used, &batch[n]);
+        offset += used;
+        if (status == protocol::RespParser::Status::kError) {
+          std::fprintf(stderr, "protocol error: %s\n", parser.error().c_str());
+          std::exit(1);
+        }
+        if (status != protocol::RespParser::Status::kCommand) break;
+        ++n;
+      }
+      if (n > 1) engine->Prefetch(*client, batch.data(), n);
+      for (size_t i = 0; i < n; ++i) {
+        engine->OnCommand(*client, std::move(batch[i]));
+        batch[i].Clear();
       }
     }
   }

@@ -319,5 +319,27 @@ TEST(DbTableGrowth, OverwriteAfterTheRehashFinishedFindsTheEntryAgain) {
   }
 }
 
+// Warming a key's bucket and entry is a hint: safe on an empty table and mid-rehash (both bucket
+// arrays), and it changes nothing a lookup or an overwrite then sees.
+TEST(DbTableGrowth, PrefetchIsSafeEmptyAndMidRehashAndChangesNothing) {
+  DbTable db(0, nullptr);
+  db.PrefetchEntry(db.PrefetchBucket("nothing yet"));
+  bool saw_rehash = false;
+  for (int i = 0; i < 5000; ++i) {
+    const std::string key = Key("p", i);
+    db.PrefetchEntry(db.PrefetchBucket(key));
+    db.AddNew(key, ValueInit::String(std::to_string(i)));
+    const std::string older = Key("p", i / 3);
+    const uint64_t hash = db.PrefetchBucket(older);
+    saw_rehash = saw_rehash || db.key_table().rehashing();
+    db.PrefetchEntry(hash);
+    Entry* e = db.FindLive(older, kNow);
+    ASSERT_NE(e, nullptr) << older;
+    ASSERT_EQ(e->int_value(), i / 3);
+  }
+  EXPECT_TRUE(saw_rehash);
+  EXPECT_EQ(db.size(), 5000u);
+}
+
 }  // namespace
 }  // namespace tessera::storage
