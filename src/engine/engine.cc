@@ -29,7 +29,9 @@ struct Engine::CommandHop {
   int db;
   protocol::RespVersion resp;
   bool discard;
-  std::string reply;
+  // Its reply: bytes [reply_begin, reply_end) of the HopBatch::replies it came back in.
+  size_t reply_begin = 0;
+  size_t reply_end = 0;
   bool deferred = false;  // moved to the shard's wait queue; its reply travels separately
 };
 
@@ -52,6 +54,8 @@ struct Engine::UnlockHop {
 struct Engine::HopBatch {
   ShardId origin = 0;
   std::vector<std::variant<CommandHop, StepHop, LockHop, UnlockHop>> items;
+  // The replies of its CommandHops, back to back: one buffer per batch, not a string per hop.
+  std::string replies;
 };
 
 // Work that reached a shard while locks it needs were held (or while earlier work waited):
@@ -70,6 +74,9 @@ struct Engine::LoopState {
   std::string discard_buffer;
   std::unique_ptr<runtime::Timer> expiry_timer;
   std::deque<Waiting> waiting;
+  // Batches back from their trip, kept for this loop's next outboxes with their capacity: a
+  // pipelined batch is built without growing its vectors or allocating anew.
+  std::vector<std::unique_ptr<HopBatch>> spare_batches;
 };
 
 Engine::Engine(std::vector<runtime::Loop*> loops, const CommandRegistry* registry,
@@ -392,8 +399,8 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
       net::ReplySlot* slot = client.ReserveReply(/*transient=*/true);
       client.Ref();
       Outbox(state, dest)
-          .items.emplace_back(CommandHop{
-              &client, slot, spec, std::move(args), session.db, session.resp, discard, {}, false});
+          .items.emplace_back(CommandHop{&client, slot, spec, std::move(args), session.db,
+                                         session.resp, discard, 0, 0, false});
     }
   }
   if (session.reply_mode == net::ReplyMode::kSkipNext) {
@@ -408,8 +415,8 @@ void Engine::RunInline(net::Client& client, const CommandSpec& spec, protocol::C
   net::ClientSession& session = client.session();
   if (!shard.locks().empty() || !state.waiting.empty()) {
     // Slow path: a transaction holds locks here. Wait if they cover this command's keys.
-    CommandHop hop{&client, nullptr, &spec, std::move(args), session.db, session.resp,
-                   discard, {},      false};
+    CommandHop hop{&client, nullptr, &spec, std::move(args), session.db, session.resp, discard,
+                   0,       0,       false};
     if (!MayRunNow(state, hop)) {
       hop.slot = client.ReserveReply();
       client.Ref();
@@ -466,11 +473,13 @@ std::optional<ShardId> Engine::SingleShard(const CommandSpec& spec,
   return shard;
 }
 
-void Engine::RunHop(Shard& shard, CommandHop& hop, int64_t now_ms) {
-  protocol::ReplyBuilder reply(&hop.reply, hop.resp);
+void Engine::RunHop(Shard& shard, CommandHop& hop, int64_t now_ms, std::string* replies) {
+  hop.reply_begin = replies->size();
+  protocol::ReplyBuilder reply(replies, hop.resp);
   OpContext ctx(shard, hop.db, hop.resp, now_ms);
   RunOp(ctx, *hop.spec, std::move(hop.args), reply);
-  if (hop.discard) hop.reply.clear();
+  if (hop.discard) replies->resize(hop.reply_begin);
+  hop.reply_end = replies->size();
 }
 
 namespace {
@@ -502,7 +511,12 @@ void Engine::RunCoordinator(net::Client& client, const CommandSpec& spec,
 Engine::HopBatch& Engine::Outbox(LoopState& origin, ShardId dest) {
   auto& box = origin.outboxes[dest];
   if (!box) {
-    box = std::make_unique<HopBatch>();
+    if (origin.spare_batches.empty()) {
+      box = std::make_unique<HopBatch>();
+    } else {
+      box = std::move(origin.spare_batches.back());
+      origin.spare_batches.pop_back();
+    }
     box->origin = origin.shard->id();
   }
   if (box->items.empty()) origin.nonempty.push_back(dest);
@@ -562,7 +576,7 @@ void Engine::DrainWaiting(LoopState& state) {
     reply->origin = w.origin;
     if (auto* hop = std::get_if<CommandHop>(&w.item)) {
       if (!KeysFree(shard.locks(), *hop->spec, hop->args, hop->db)) break;
-      RunHop(shard, *hop, now);
+      RunHop(shard, *hop, now, &reply->replies);
       reply->items.emplace_back(std::move(*hop));
     } else {
       LockHop& lock = std::get<LockHop>(w.item);
@@ -606,7 +620,7 @@ void Engine::ExecuteBatch(ShardId dest, std::unique_ptr<HopBatch> batch) {
   for (auto& item : batch->items) {
     if (auto* hop = std::get_if<CommandHop>(&item)) {
       if (MayRunNow(state, *hop)) {
-        RunHop(shard, *hop, now);
+        RunHop(shard, *hop, now, &batch->replies);
       } else {
         state.waiting.push_back(Waiting{batch->origin, std::move(*hop)});
         hop->deferred = true;
@@ -637,14 +651,26 @@ void Engine::CompleteBatch(std::unique_ptr<HopBatch> batch) {
   for (auto& item : batch->items) {
     if (auto* hop = std::get_if<CommandHop>(&item)) {
       if (hop->deferred) continue;
-      hop->slot->data = std::move(hop->reply);
-      hop->client->CompleteReply(hop->slot);
+      hop->client->CompleteReply(hop->slot,
+                                 std::string_view(batch->replies)
+                                     .substr(hop->reply_begin, hop->reply_end - hop->reply_begin));
       hop->client->Unref();
     } else if (auto* step = std::get_if<StepHop>(&item)) {
       step->call->StepDone();
     } else if (auto* lock = std::get_if<LockHop>(&item)) {
       if (lock->granted) lock->call->LockGranted();
     }
+  }
+  // Keep it for this loop's next outbox, unless it grew for a burst (its memory goes then).
+  constexpr size_t kSpareBatches = 64;
+  constexpr size_t kMaxSpareItems = 256;
+  constexpr size_t kMaxSpareReplyBytes = 64 * 1024;
+  std::vector<std::unique_ptr<HopBatch>>& spare = loops_state_[batch->origin]->spare_batches;
+  if (spare.size() < kSpareBatches && batch->items.capacity() <= kMaxSpareItems &&
+      batch->replies.capacity() <= kMaxSpareReplyBytes) {
+    batch->items.clear();
+    batch->replies.clear();
+    spare.push_back(std::move(batch));
   }
 }
 

@@ -133,7 +133,8 @@ class Engine final : public net::CommandSink {
   std::optional<ShardId> SingleShard(const CommandSpec& spec,
                                      const protocol::CommandArgs& args) const;
   // Runs a plain command's op on `shard` and records its reply in hop->reply.
-  void RunHop(Shard& shard, CommandHop& hop, int64_t now_ms);
+  // Runs `hop` on `shard`, appending its reply to `replies` (its batch's reply buffer).
+  void RunHop(Shard& shard, CommandHop& hop, int64_t now_ms, std::string* replies);
   // Whether a plain command may run on `shard` now, given the shard's locks and waiters.
   bool MayRunNow(LoopState& state, const CommandHop& hop);
   HopBatch& Outbox(LoopState& origin, ShardId dest);

@@ -42,6 +42,15 @@ void Client::CompleteReply(ReplySlot* slot) {
   OnOutputReady();
 }
 
+void Client::CompleteReply(ReplySlot* slot, std::string_view bytes) {
+  if (&slots_.front() == slot) {
+    out_.append(bytes);  // the slot completes empty, after what it would have carried
+  } else {
+    slot->data.assign(bytes);
+  }
+  CompleteReply(slot);
+}
+
 void Client::Unref() {
   if (--refs_ == 0) delete this;
 }

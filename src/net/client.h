@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
 
 #include "protocol/command_args.h"
 #include "src/net/client_session.h"
@@ -42,6 +43,9 @@ class Client {
   ReplySlot* ReserveReply(bool transient = false);
   // Marks `slot` done (its data filled) and moves every leading done slot to the output.
   void CompleteReply(ReplySlot* slot);
+  // The same with the reply's bytes given here rather than in slot->data: copied straight into
+  // the output when nothing is pending before the slot.
+  void CompleteReply(ReplySlot* slot, std::string_view bytes);
   bool has_pending_replies() const { return !slots_.empty(); }
   // Transient slots not completed yet. While there are some, a transport may hold back a small
   // output so that a pipelined batch whose commands ran on several shards leaves in one write;

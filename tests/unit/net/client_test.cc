@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 
 namespace tessera::net {
 namespace {
@@ -27,6 +28,25 @@ TEST(ClientTest, RepliesLeaveInRequestOrder) {
   c->CompleteReply(first);
   EXPECT_EQ(c->output(), "first;second;");
   EXPECT_FALSE(c->has_pending_replies());
+  c->Unref();
+}
+
+// Replies handed over as bytes (a hop batch's shared reply buffer): copied straight to the
+// output when the slot is first, kept in the slot when an earlier one is still pending.
+TEST(ClientTest, RepliesGivenAsBytesLeaveInRequestOrder) {
+  auto* c = new CountingClient;
+  c->SyncReplyBuffer()->append("a;");
+  ReplySlot* b = c->ReserveReply(/*transient=*/true);
+  ReplySlot* d = c->ReserveReply(/*transient=*/true);
+  c->SyncReplyBuffer()->append("e;");
+  std::string batch = "d;b;";
+  c->CompleteReply(d, std::string_view(batch).substr(0, 2));
+  EXPECT_EQ(c->output(), "a;");
+  batch.assign("xxxx");  // the batch's buffer is reused: the slot kept its own copy
+  c->CompleteReply(b, "b;");
+  EXPECT_EQ(c->output(), "a;b;d;e;");
+  EXPECT_FALSE(c->has_pending_replies());
+  EXPECT_EQ(c->transient_pending(), 0u);
   c->Unref();
 }
 
