@@ -662,7 +662,7 @@ void Engine::CompleteBatch(std::unique_ptr<HopBatch> batch) {
     }
   }
   // Keep it for this loop's next outbox, unless it grew for a burst (its memory goes then).
-  constexpr size_t kSpareBatches = 64;
+  constexpr size_t kSpareBatches = 16;  // about two per destination in flight, for 8 shards
   constexpr size_t kMaxSpareItems = 256;
   constexpr size_t kMaxSpareReplyBytes = 64 * 1024;
   std::vector<std::unique_ptr<HopBatch>>& spare = loops_state_[batch->origin]->spare_batches;
