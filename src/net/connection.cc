@@ -79,8 +79,7 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     return;
   }
   if (nread == 0) return;
-  self->net_->options().total_net_input_bytes.fetch_add(static_cast<uint64_t>(nread),
-                                                        std::memory_order_relaxed);
+  self->net_->CountInput(static_cast<uint64_t>(nread));
   self->last_io_ms_ = runtime::MonotonicMs();
   // Keep the connection alive while its commands run: a command may close it.
   self->Ref();
@@ -183,7 +182,7 @@ void Connection::Flush() {
       Close();
       return;
     }
-    net_->options().total_net_output_bytes.fetch_add(written, std::memory_order_relaxed);
+    net_->CountOutput(written);
     if (written == out_.size()) {
       out_.clear();
     } else {
@@ -204,8 +203,7 @@ void Connection::Flush() {
 void Connection::OnWritten(uv_write_t* req, int status) {
   auto* self = static_cast<Connection*>(req->data);
   self->write_in_flight_ = false;
-  self->net_->options().total_net_output_bytes.fetch_add(self->writing_.size(),
-                                                         std::memory_order_relaxed);
+  self->net_->CountOutput(self->writing_.size());
   self->writing_.clear();
   if (status < 0) {
     self->Close();

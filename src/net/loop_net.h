@@ -6,6 +6,8 @@
 
 #include <uv.h>
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <unordered_map>
@@ -48,12 +50,23 @@ class LoopNet {
   void Forget(Connection* conn);
 
   void ForEachConnection(const std::function<void(Connection&)>& fn);
+
+  // Bytes read from and written to this loop's clients (INFO total_net_input_bytes and
+  // total_net_output_bytes are their sums over the loops). Loop thread writes; any thread reads.
+  void CountInput(uint64_t n) { Add(input_bytes_, n); }
+  void CountOutput(uint64_t n) { Add(output_bytes_, n); }
+  uint64_t input_bytes() const { return input_bytes_.load(std::memory_order_relaxed); }
+  uint64_t output_bytes() const { return output_bytes_.load(std::memory_order_relaxed); }
   Connection* FindById(uint64_t id);
 
  private:
   void FlushDirty();
   void CheckTimeouts();
   void CloseAll();
+  // One writer: a plain load and store, no locked read-modify-write.
+  static void Add(std::atomic<uint64_t>& counter, uint64_t n) {
+    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
 
   runtime::Loop* loop_;
   NetOptions* options_;
@@ -65,6 +78,9 @@ class LoopNet {
   std::vector<Connection*> flushing_;
   std::unordered_map<uint64_t, Connection*> connections_;
   uv_timer_t timeout_timer_;
+  // On a cache line of their own: written on every read and write, read by INFO elsewhere.
+  alignas(64) std::atomic<uint64_t> input_bytes_{0};
+  std::atomic<uint64_t> output_bytes_{0};
 };
 
 }  // namespace tessera::net

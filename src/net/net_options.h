@@ -27,8 +27,8 @@ struct NetOptions {
   std::atomic<uint64_t> next_client_id{1};
   std::atomic<uint64_t> total_connections_received{0};
   std::atomic<uint64_t> rejected_connections{0};
-  std::atomic<uint64_t> total_net_input_bytes{0};
-  std::atomic<uint64_t> total_net_output_bytes{0};
+  // Bytes read and written are counted per loop (LoopNet::input_bytes), not here: every loop
+  // would write this cache line on every read and write, and it holds the limits they all read.
 };
 
 }  // namespace tessera::net

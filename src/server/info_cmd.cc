@@ -203,8 +203,8 @@ std::string Render(Server& server, const std::set<std::string>& sections,
     Field(out, "total_connections_received", net.total_connections_received.load());
     Field(out, "total_commands_processed", processed);
     Field(out, "instantaneous_ops_per_sec", "0");
-    Field(out, "total_net_input_bytes", net.total_net_input_bytes.load());
-    Field(out, "total_net_output_bytes", net.total_net_output_bytes.load());
+    Field(out, "total_net_input_bytes", server.net_input_bytes());
+    Field(out, "total_net_output_bytes", server.net_output_bytes());
     Field(out, "rejected_connections", net.rejected_connections.load());
     Field(out, "expired_keys", total.expired_keys);
     Field(out, "evicted_keys", "0");

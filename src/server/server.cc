@@ -331,6 +331,18 @@ void Server::ShutdownFromSignal() {
   loops_[0]->Post([this] { self_client_->Run(protocol::CommandArgs{"SHUTDOWN"}); });
 }
 
+uint64_t Server::net_input_bytes() const {
+  uint64_t total = 0;
+  for (const auto& n : nets_) total += n->input_bytes();
+  return total;
+}
+
+uint64_t Server::net_output_bytes() const {
+  uint64_t total = 0;
+  for (const auto& n : nets_) total += n->output_bytes();
+  return total;
+}
+
 bool Server::HasSavePoints() {
   std::istringstream in(config_.Value("save"));
   int64_t secs, changes;

@@ -44,6 +44,9 @@ class Server {
 
   Config& config() { return config_; }
   net::NetOptions& net_options() { return net_options_; }
+  // Bytes read from and written to clients, over every loop (INFO stats). Any thread.
+  uint64_t net_input_bytes() const;
+  uint64_t net_output_bytes() const;
   engine::Engine& engine() { return *engine_; }
   runtime::Clock& clock() { return clock_; }
   int64_t start_time_ms() const { return start_time_ms_; }

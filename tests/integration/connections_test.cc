@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -103,6 +104,54 @@ TEST(ConnectionsTest, ThousandConcurrentClientsEachSetAndGet) {
   RedisReplyPtr r = Command(fresh.get(), {"GET", "conn:999"});
   ASSERT_TRUE(r);
   EXPECT_EQ(std::string(r->str, r->len), "value-999");
+}
+
+// INFO stats total_net_input_bytes / total_net_output_bytes count every byte read and written,
+// on whichever loop the connection lives (each loop counts its own; INFO sums them).
+TEST(ConnectionsTest, NetByteCountersSumEveryLoop) {
+  ServerProcess server;
+  std::string error;
+  ASSERT_TRUE(server.Start({"--threads", "2"}, &error)) << error;
+  RawClient admin;
+  ASSERT_TRUE(admin.Connect(server.port()));
+  const std::string info = EncodeCommand({"INFO", "stats"});
+  auto field = [](const std::string& text, const std::string& name) -> long long {
+    size_t at = text.find(name + ":");
+    return at == std::string::npos ? -1 : std::stoll(text.substr(at + name.size() + 1));
+  };
+  std::string raw0;
+  protocol::RespValue first = admin.Call({"INFO", "stats"}, &raw0);
+  const long long in0 = field(first.str, "total_net_input_bytes");
+  const long long out0 = field(first.str, "total_net_output_bytes");
+  ASSERT_GE(in0, static_cast<long long>(info.size()));
+  // Connections are dealt to the loops in turn: these land on both.
+  long long sent = 0;
+  long long replied = 0;
+  for (int i = 0; i < 4; ++i) {
+    RawClient c;
+    ASSERT_TRUE(c.Connect(server.port()));
+    const std::string set = EncodeCommand({"SET", "bytes:" + std::to_string(i), "v"});
+    std::string raw;
+    ASSERT_EQ(c.Call({"SET", "bytes:" + std::to_string(i), "v"}, &raw).str, "OK");
+    sent += static_cast<long long>(set.size());
+    replied += static_cast<long long>(raw.size());
+  }
+  // Input is counted as it is read, before the command runs, so it is exact at once: both INFO
+  // requests and the SETs. Output is counted right after each write(2) returns, on the writing
+  // loop, which a client that already has its reply can outrun: poll until every reply written
+  // so far is counted (each poll's own reply joins what is expected at the next).
+  long long written = replied + static_cast<long long>(raw0.size());
+  std::string raw;
+  protocol::RespValue second = admin.Call({"INFO", "stats"}, &raw);
+  EXPECT_EQ(field(second.str, "total_net_input_bytes") - in0,
+            sent + static_cast<long long>(info.size()));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (field(second.str, "total_net_output_bytes") - out0 < written &&
+         std::chrono::steady_clock::now() < deadline) {
+    written += static_cast<long long>(raw.size());
+    second = admin.Call({"INFO", "stats"}, &raw);
+  }
+  EXPECT_EQ(field(second.str, "total_net_output_bytes") - out0, written);
 }
 
 }  // namespace
