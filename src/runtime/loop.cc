@@ -83,10 +83,10 @@ void Loop::Run() {
 }
 
 void Loop::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(inbox_mu_);
-    stop_requested_ = true;
-  }
+  // The wakeup is written under the lock: the loop can only see the request, end and be
+  // destroyed (closing the eventfd) after it, so the write never meets a closed or reused fd.
+  std::lock_guard<std::mutex> lock(inbox_mu_);
+  stop_requested_ = true;
   Wake();
 }
 

@@ -316,7 +316,11 @@ bool Server::Start(std::string* error) {
 
 void Server::RequestShutdown() {
   if (shutting_down_.exchange(true)) return;
-  for (auto& l : loops_) l->Stop();
+  // From the signal thread the server may be torn down as soon as the last loop ends: touch
+  // nothing of it after the last Stop().
+  std::vector<runtime::Loop*> loops;
+  for (auto& l : loops_) loops.push_back(l.get());
+  for (runtime::Loop* l : loops) l->Stop();
 }
 
 void Server::ShutdownFromSignal() {
