@@ -132,7 +132,6 @@ class Engine final : public net::CommandSink {
   // The one shard all of the command's keys live on, if there is one.
   std::optional<ShardId> SingleShard(const CommandSpec& spec,
                                      const protocol::CommandArgs& args) const;
-  // Runs a plain command's op on `shard` and records its reply in hop->reply.
   // Runs `hop` on `shard`, appending its reply to `replies` (its batch's reply buffer).
   void RunHop(Shard& shard, CommandHop& hop, int64_t now_ms, std::string* replies);
   // Whether a plain command may run on `shard` now, given the shard's locks and waiters.
