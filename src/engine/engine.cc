@@ -395,7 +395,7 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
     }
     if (dest == client.loop_index()) {
       RunInline(client, *spec, std::move(args), discard);
-    } else {
+    } else if (!RunBorrowed(client, *spec, args, dest, discard)) {
       net::ReplySlot* slot = client.ReserveReply(/*transient=*/true);
       client.Ref();
       Outbox(state, dest)
@@ -430,6 +430,40 @@ void Engine::RunInline(net::Client& client, const CommandSpec& spec, protocol::C
   OpContext ctx(shard, session.db, session.resp, clock_->NowMs());
   RunOp(ctx, spec, std::move(args), reply);
   state.discard_buffer.clear();
+}
+
+bool Engine::RunBorrowed(net::Client& client, const CommandSpec& spec, protocol::CommandArgs& args,
+                         ShardId dest, bool discard) {
+  // Only commands of one shard whose side effects all stay in that shard: not blocking ones
+  // (they register with the client's loop), not those that ship a coordinator handler. And only
+  // with nothing of this client's still in flight, which the command must not overtake.
+  if (spec.on_shard == nullptr || spec.on_coordinator != nullptr || spec.Has(kCmdBlocking) ||
+      client.has_pending_replies()) {
+    return false;
+  }
+  runtime::Loop& owner = *loops_[dest];
+  if (!owner.TryBorrow()) return false;
+  LoopState& dest_state = *loops_state_[dest];
+  Shard& shard = *dest_state.shard;
+  net::ClientSession& session = client.session();
+  // What an op's changes lead to must not need the owner's loop: keyspace notifications leave
+  // through its broker's outbox and blocked clients are served from it, so neither may be
+  // pending. WATCH marks, the journal and the dirty count are the shard's own or thread-safe.
+  // And what waits for locks there keeps its turn, as in RunInline.
+  bool ok = shard.notify_mask() == 0 &&
+            (shard.blocking() == nullptr || shard.blocking()->empty()) &&
+            dest_state.waiting.empty() && KeysFree(shard.locks(), spec, args, session.db);
+  if (ok) {
+    LoopState& state = *loops_state_[client.loop_index()];
+    std::string* out = discard ? &state.discard_buffer : client.SyncReplyBuffer();
+    protocol::ReplyBuilder reply(out, session.resp);
+    OpContext ctx(shard, session.db, session.resp, clock_->NowMs());
+    RunOp(ctx, spec, std::move(args), reply);
+    state.discard_buffer.clear();
+    shard.count_lent_command();
+  }
+  owner.GiveBack();
+  return ok;
 }
 
 void Engine::RunOp(OpContext& ctx, const CommandSpec& spec, protocol::CommandArgs&& args,
@@ -482,10 +516,8 @@ void Engine::RunHop(Shard& shard, CommandHop& hop, int64_t now_ms, std::string* 
   hop.reply_end = replies->size();
 }
 
-namespace {
-
-bool KeysFree(LockTable& locks, const CommandSpec& spec, const protocol::CommandArgs& args,
-              int db) {
+bool Engine::KeysFree(LockTable& locks, const CommandSpec& spec, const protocol::CommandArgs& args,
+                      int db) {
   if (locks.empty()) return true;
   LockMode mode = spec.Has(kCmdWrite) ? LockMode::kExclusive : LockMode::kShared;
   for (uint32_t pos : KeyPositions(spec, args)) {
@@ -493,8 +525,6 @@ bool KeysFree(LockTable& locks, const CommandSpec& spec, const protocol::Command
   }
   return true;
 }
-
-}  // namespace
 
 bool Engine::MayRunNow(LoopState& state, const CommandHop& hop) {
   // Strict arrival order while anything waits: a later command must not overtake an earlier

@@ -10,7 +10,8 @@
 // one client's commands in the order sent; replies are reassembled in request order by Client.
 //
 // Thread rules: OnCommand/OnClientClosed run on the client's loop. Shard state is touched only
-// by the shard's own loop. Work crosses threads only as posted batches (moved by value).
+// by the shard's own loop, or by a loop that borrowed it while it was parked (RunBorrowed, one
+// command at a time). Work crosses threads only as posted batches (moved by value).
 #pragma once
 
 #include <atomic>
@@ -125,6 +126,14 @@ class Engine final : public net::CommandSink {
                  bool discard);
   void RunCoordinator(net::Client& client, const CommandSpec& spec, protocol::CommandArgs&& args,
                       bool discard);
+  // Runs a one-shard command for `client` on shard `dest` from the client's own loop, if that
+  // loop can borrow dest's (it is parked) and nothing the command could cause needs dest's
+  // loop; false leaves `args` untouched for the hop. Saves waking the owner, and the reply's
+  // trip back, when a shard is idle (docs/architecture.md, "Borrowing an idle shard").
+  bool RunBorrowed(net::Client& client, const CommandSpec& spec, protocol::CommandArgs& args,
+                   ShardId dest, bool discard);
+  static bool KeysFree(LockTable& locks, const CommandSpec& spec, const protocol::CommandArgs& args,
+                       int db);
   // Runs a one-shard command on the shard in `ctx`: its on_shard op, or its coordinator
   // handler shipped there (ShippedCall).
   void RunOp(OpContext& ctx, const CommandSpec& spec, protocol::CommandArgs&& args,

@@ -68,6 +68,11 @@ class Shard {
   size_t journaled_events() const { return journaled_events_; }
   void set_journaled_events(size_t n) { journaled_events_ = n; }
 
+  // Commands another loop ran here while this one was parked (Engine::RunBorrowed; INFO
+  // tessera_borrowed_commands). Counted by whoever holds the shard.
+  uint64_t lent_commands() const { return lent_commands_; }
+  void count_lent_command() { ++lent_commands_; }
+
   // SWAPDB on this shard's slices.
   void SwapDbs(int a, int b);
 
@@ -81,6 +86,7 @@ class Shard {
   uint16_t notify_mask_ = 0;
   uint16_t journal_mask_ = 0;
   size_t journaled_events_ = 0;
+  uint64_t lent_commands_ = 0;
   std::atomic<uint64_t> dirty_{0};
   std::atomic<uint64_t> saved_dirty_{0};
   std::unique_ptr<storage::SnapshotCut> snapshot_cut_;

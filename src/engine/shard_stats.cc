@@ -17,6 +17,7 @@ void ShardStats::Add(const ShardStats& other) {
   expired_keys += other.expired_keys;
   keyspace_hits += other.keyspace_hits;
   keyspace_misses += other.keyspace_misses;
+  borrowed_commands += other.borrowed_commands;
 }
 
 ShardStats CollectShardStats(Shard& shard, int64_t now_ms) {
@@ -36,6 +37,7 @@ ShardStats CollectShardStats(Shard& shard, int64_t now_ms) {
     s.keyspace_misses += t.stats().keyspace_misses;
   }
   s.writes = shard.dirty();
+  s.borrowed_commands = shard.lent_commands();
   return s;
 }
 

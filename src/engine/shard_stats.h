@@ -22,6 +22,7 @@ struct ShardStats {
   uint64_t expired_keys = 0;
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
+  uint64_t borrowed_commands = 0;  // run by another loop while this shard's was parked
 
   void Add(const ShardStats& other);
 };

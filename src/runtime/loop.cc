@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -21,14 +22,9 @@ Loop::Loop(int index) : index_(index) {
   if (wake_fd_ < 0 || uv_poll_init(&loop_, &wake_, wake_fd_) != 0) std::abort();
   wake_.data = this;
   uv_poll_start(&wake_, UV_READABLE, &Loop::OnWake);
-  uv_prepare_init(&loop_, &prepare_);
-  prepare_.data = this;
-  uv_prepare_start(&prepare_, &Loop::OnPrepare);
   uv_check_init(&loop_, &check_);
   check_.data = this;
   uv_check_start(&check_, &Loop::OnCheck);
-  uv_idle_init(&loop_, &idle_);
-  idle_.data = this;
 }
 
 Loop::~Loop() {
@@ -78,9 +74,60 @@ void Loop::Start(int cpu) {
 
 void Loop::Run() {
   current_loop = this;
-  uv_run(&loop_, UV_RUN_DEFAULT);
+  // libuv never blocks here (UV_RUN_NOWAIT): the loop blocks below, on libuv's epoll set, so
+  // that it can be parked (lendable to other loops) for exactly as long as it waits for events.
+  const int backend = uv_backend_fd(&loop_);
+  while (uv_run(&loop_, UV_RUN_NOWAIT) != 0) {
+    // 0 while there is work already (pending callbacks, closing handles, descriptors not yet
+    // registered with epoll): run again without waiting.
+    const int timeout = uv_backend_timeout(&loop_);
+    if (timeout == 0 || !Park()) continue;
+    epoll_event event;
+    epoll_wait(backend, &event, 1, timeout);  // EINTR or not: libuv's next run sees what is due
+    Unpark();
+  }
   current_loop = nullptr;
 }
+
+bool Loop::Park() {
+  std::lock_guard<std::mutex> lock(inbox_mu_);
+  if (!inbox_.empty() || (stop_requested_ && !stop_seen_)) return false;
+  sleeping_ = true;
+  // Release: everything this thread did to its shard is visible to a borrower's acquire.
+  owner_.store(kParked, std::memory_order_release);
+  return true;
+}
+
+void Loop::Unpark() {
+  // A borrower holds the loop for one command; wait for it, politely if the command is long.
+  for (int spins = 0;; ++spins) {
+    int expected = kParked;
+    if (owner_.compare_exchange_weak(expected, kRunning, std::memory_order_acquire,
+                                     std::memory_order_relaxed)) {
+      return;
+    }
+    if (spins < 256) {
+      __builtin_ia32_pause();
+    } else {
+      sched_yield();
+    }
+  }
+}
+
+bool Loop::TryBorrow() {
+  // A plain read first: a running loop's line is not pulled away from it on every attempt.
+  if (owner_.load(std::memory_order_relaxed) != kParked) return false;
+  // What was posted before must run before anything the borrower does: a task in the inbox may
+  // be a setting the borrower's command has to see (posted, and acknowledged to a client,
+  // before the command arrived), so a loop with posts waiting is not lent.
+  std::lock_guard<std::mutex> lock(inbox_mu_);
+  if (!inbox_.empty()) return false;
+  int expected = kParked;
+  return owner_.compare_exchange_strong(expected, kBorrowed, std::memory_order_acquire,
+                                        std::memory_order_relaxed);
+}
+
+void Loop::GiveBack() { owner_.store(kParked, std::memory_order_release); }
 
 void Loop::Stop() {
   // The wakeup is written under the lock: the loop can only see the request, end and be
@@ -105,21 +152,8 @@ void Loop::OnWake(uv_poll_t* handle, int status, int) {
   self->DrainInbox();
 }
 
-void Loop::OnPrepare(uv_prepare_t* handle) {
-  Loop* self = static_cast<Loop*>(handle->data);
-  bool pending;
-  {
-    std::lock_guard<std::mutex> lock(self->inbox_mu_);
-    pending = !self->inbox_.empty() || self->stop_requested_;
-    self->sleeping_ = !pending;
-  }
-  // Posted while this iteration ran: poll without blocking and drain in the check phase.
-  if (pending) uv_idle_start(&self->idle_, [](uv_idle_t*) {});
-}
-
 void Loop::OnCheck(uv_check_t* handle) {
   Loop* self = static_cast<Loop*>(handle->data);
-  uv_idle_stop(&self->idle_);
   // Tasks posted while this iteration ran (hop results, mostly) run now, so what they produce
   // goes out with this iteration's flush rather than after another trip through epoll.
   self->DrainInbox();

@@ -1,11 +1,22 @@
 // One event loop on one thread. Thread i runs loop i and owns shard i.
 //
-// Cross-thread contract: Post() is the only member callable from other threads. It appends to
-// the inbox (an MPSC queue) and wakes the loop by writing its eventfd only if the loop is about
-// to block in (or is blocked in) epoll_wait: an awake loop drains its inbox once per iteration
-// (uv_check) and checks it again just before polling (uv_prepare), so posts to a busy loop cost
-// no syscall and no extra iteration. Everything else is for the loop's own thread, or for setup
-// before Start().
+// Cross-thread contract: Post(), Stop() and TryBorrow()/GiveBack() are callable from other
+// threads; everything else is for the loop's own thread, or for setup before Start().
+//  - Post() appends to the inbox (an MPSC queue) and wakes the loop by writing its eventfd only
+//    if the loop is parked (blocked, or about to block, in epoll_wait): an awake loop drains its
+//    inbox once per iteration (uv_check) and checks it again before it parks, so posts to a busy
+//    loop cost no syscall and no extra iteration.
+//  - A parked loop can be borrowed: TryBorrow() succeeds only while the loop is parked with an
+//    empty inbox (so nothing posted earlier is overtaken), and
+//    until GiveBack() the caller has the loop's thread's rights over what the loop owns (its
+//    shard). A loop woken meanwhile waits for GiveBack() before it runs anything, so the two
+//    never run at once; the hand-over is an acquire/release pair on one atomic. The engine uses
+//    it to run a command on an idle shard without a round trip between threads
+//    (docs/architecture.md, "Borrowing an idle shard").
+//
+// The loop runs libuv with UV_RUN_NOWAIT and blocks itself on libuv's epoll descriptor
+// (uv_backend_fd), which is what gives it a point to park at: libuv has no hook between its
+// poll returning and the first callback.
 //
 // The wakeup is a plain eventfd under a uv_poll_t, not a uv_async_t: libuv's async handle makes
 // the woken loop spin (997 rounds, then sched_yield) until the sender has returned from its
@@ -16,6 +27,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -55,6 +67,13 @@ class Loop {
   void Stop();
   void Join();
 
+  // Any thread but this loop's: takes over the loop if it is parked with nothing posted to it,
+  // so that the caller may act on what the loop owns; false if it is running, already
+  // borrowed, or has posts to run first (the borrower must not overtake them). Keep it short
+  // (one command): a loop woken meanwhile spins, then yields, until GiveBack().
+  bool TryBorrow();
+  void GiveBack();
+
   // The loop running on the calling thread, or nullptr.
   static Loop* Current();
 
@@ -66,7 +85,8 @@ class Loop {
  private:
   static void OnWake(uv_poll_t* handle, int status, int events);
   void Wake();
-  static void OnPrepare(uv_prepare_t* handle);
+  bool Park();
+  void Unpark();
   static void OnCheck(uv_check_t* handle);
   void DrainInbox();
   void Run();
@@ -76,17 +96,19 @@ class Loop {
   uv_loop_t loop_;
   int wake_fd_;  // eventfd: written by Wake(), read by OnWake()
   uv_poll_t wake_;
-  uv_prepare_t prepare_;
   uv_check_t check_;
-  uv_idle_t idle_;  // active while the inbox holds work at poll time: makes the poll not block
+  // Who may act on what the loop owns: its thread (kRunning), nobody while it waits for events
+  // (kParked), or a borrower (kBorrowed). Only Park() sets kParked from kRunning.
+  enum : int { kRunning, kParked, kBorrowed };
+  std::atomic<int> owner_{kRunning};
   std::thread thread_;
 
   std::mutex inbox_mu_;
   std::vector<Task> inbox_;  // guarded by inbox_mu_
-  // Guarded by inbox_mu_. Set when the loop found its inbox empty just before polling, cleared
+  // Guarded by inbox_mu_. Set when the loop found its inbox empty just before parking, cleared
   // when it drains; a Post that finds it set owes the loop a Wake(). Reading and setting
   // it under the inbox's mutex is what makes a lost wakeup impossible: either the post lands
-  // before the pre-poll check (which then does not block) or it sees the flag.
+  // before Park()'s check (which then does not block) or it sees the flag.
   bool sleeping_ = false;
   std::vector<Task> draining_;
   bool stop_requested_ = false;  // guarded by inbox_mu_

@@ -218,6 +218,7 @@ std::string Render(Server& server, const std::set<std::string>& sections,
     Field(out, "pubsub_channels", static_cast<uint64_t>(channels.size()));
     Field(out, "pubsub_patterns", static_cast<uint64_t>(patterns.size()));
     Field(out, "total_error_replies", "0");
+    Field(out, "tessera_borrowed_commands", total.borrowed_commands);
   }
   if (section("replication", "Replication")) {
     Field(out, "role", "master");

@@ -13,6 +13,7 @@
 #include "src/engine/command_registry.h"
 #include "src/engine/key_to_shard.h"
 #include "src/engine/op_context.h"
+#include "src/engine/shard.h"
 #include "storage/db_table.h"
 #include "tests/unit/harness/test_server.h"
 
@@ -37,6 +38,10 @@ void TGet(OpContext& ctx, const protocol::CommandArgs& args, protocol::ReplyBuil
   } else {
     reply.Bulk(e->StringCopy());
   }
+}
+
+void TLent(OpContext& ctx, const protocol::CommandArgs&, protocol::ReplyBuilder& reply) {
+  reply.Integer(static_cast<int64_t>(ctx.shard().lent_commands()));
 }
 
 void TWhere(OpContext& ctx, const protocol::CommandArgs&, protocol::ReplyBuilder& reply) {
@@ -144,6 +149,7 @@ void RegisterTestCommands(CommandRegistry& r) {
   add("tset", -3, 1, 1, TSet, nullptr);
   add("tget", 2, 1, 1, TGet, nullptr);
   add("twhere", 2, 1, 1, TWhere, nullptr);
+  add("tlent", 1, 0, 0, TLent, nullptr);  // keyless: runs on the client's own shard
   add("tmget", -2, 1, -1, nullptr, TMGet);
   add("tdbsize", 1, 0, 0, nullptr, TDbSize);
   add("tmove", 3, 1, 2, nullptr, TMove);
@@ -328,6 +334,38 @@ TEST_F(EngineTest, StepsRunAtLockKeepPipelineOrder) {
 // locks exactly the same shards (Engine::JoinsBarrier); one locking other shards must wait. Two
 // clients contend on shared keys so that lock requests queue, and each checks that its own
 // writes and reads happen in its pipeline order.
+// A command for an idle shard runs on the client's own loop, borrowing the shard's (no hop):
+// sequential reads of another shard's key from an otherwise idle server get borrowed. Not every
+// one: a read arriving while shard 1's loop is still finishing its previous iteration hops.
+TEST_F(EngineTest, CommandsForAnIdleShardBorrowIt) {
+  auto client = server_.Connect(0);
+  auto owner = server_.Connect(1);
+  const std::string key = server_.KeyOnShard(1);
+  EXPECT_EQ(client->Call({"tset", key, "v"}).str, "OK");
+  const int64_t before = owner->Call({"tlent"}).integer;
+  int64_t lent = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (lent < 20 && std::chrono::steady_clock::now() < deadline) {
+    for (int i = 0; i < 50; ++i) ASSERT_EQ(client->Call({"tget", key}).str, "v");
+    lent = owner->Call({"tlent"}).integer - before;
+  }
+  EXPECT_GE(lent, 20);
+}
+
+// A borrowable command must not overtake an earlier command of its client still on its way to
+// the same shard: here a one-shard fan-out (shipped there by hop, never borrowed) followed by a
+// read that could borrow the idle shard.
+TEST_F(EngineTest, ABorrowedCommandWaitsForItsClientsEarlierHop) {
+  auto client = server_.Connect(0);
+  const std::string key = server_.KeyOnShard(1);
+  for (int round = 0; round < 200; ++round) {
+    const std::string value = std::to_string(round);
+    std::vector<RespValue> r = client->Pipeline({{"tmset", key, value}, {"tget", key}});
+    ASSERT_EQ(r.size(), 2u);
+    ASSERT_EQ(r[1].str, value) << "round " << round;
+  }
+}
+
 TEST(EngineJoinTest, OverlappingStepsAtLockCallsKeepPipelineOrder) {
   testing::TestServer server{3, RegisterTestCommands};
   std::vector<std::string> hot;
