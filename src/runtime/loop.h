@@ -70,9 +70,11 @@ class Loop {
   // Any thread but this loop's: takes over the loop if it is parked with nothing posted to it,
   // so that the caller may act on what the loop owns; false if it is running, already
   // borrowed, or has posts to run first (the borrower must not overtake them). Keep it short
-  // (one command): a loop woken meanwhile spins, then yields, until GiveBack().
+  // (one command): a loop woken meanwhile spins, then sleeps, until GiveBack() hands it back.
   bool TryBorrow();
   void GiveBack();
+  // Any thread, for tests: the loop is borrowed and its thread has woken and waits for it.
+  bool AwaitsGiveBack() const { return owner_.load(std::memory_order_relaxed) == kBorrowedAwaited; }
 
   // The loop running on the calling thread, or nullptr.
   static Loop* Current();
@@ -98,8 +100,10 @@ class Loop {
   uv_poll_t wake_;
   uv_check_t check_;
   // Who may act on what the loop owns: its thread (kRunning), nobody while it waits for events
-  // (kParked), or a borrower (kBorrowed). Only Park() sets kParked from kRunning.
-  enum : int { kRunning, kParked, kBorrowed };
+  // (kParked), or a borrower (kBorrowed; kBorrowedAwaited once the loop's thread has woken and
+  // waits for it, and GiveBack() then hands the loop to its thread, kRunning, instead of
+  // kParked). Only Park() sets kParked, from kRunning.
+  enum : int { kRunning, kParked, kBorrowed, kBorrowedAwaited };
   std::atomic<int> owner_{kRunning};
   std::thread thread_;
 

@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "src/runtime/timer.h"
+
 namespace tessera::runtime {
 namespace {
 
@@ -193,6 +195,57 @@ TEST(LoopTest, ABorrowedLoopRunsNothingUntilGivenBack) {
   loop.Stop();
   loop.Join();
   EXPECT_EQ(shared, 3);
+}
+
+// A loop woken while borrowed gets itself back from the borrower's GiveBack(): no other
+// borrower can take it in between, however often they try.
+TEST(LoopTest, AWokenLoopIsHandedBackBeforeAnyOtherBorrower) {
+  Loop loop(0);
+  loop.Start();
+  Timer* timer = nullptr;  // loop thread
+  std::promise<void> fired;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> armed;
+  loop.Post([&] {
+    timer = new Timer(&loop);
+    // Due while the loop is borrowed below; its callback holds the loop until released.
+    timer->Arm(50, [&fired, released] {
+      fired.set_value();
+      released.wait();
+    });
+    armed.set_value();
+  });
+  armed.get_future().wait();
+
+  auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  bool borrowed = false;
+  while (!(borrowed = loop.TryBorrow()) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_TRUE(borrowed) << "an idle loop never parked";
+  // The timer wakes the loop, which finds itself borrowed and asks for itself back.
+  while (!loop.AwaitsGiveBack() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_TRUE(loop.AwaitsGiveBack()) << "the timer never woke the loop";
+  loop.GiveBack();
+  // Handed to its thread, which runs the timer and is held there: never lendable meanwhile.
+  auto lent = [&loop] {
+    if (!loop.TryBorrow()) return false;
+    loop.GiveBack();  // a failure must not leave the loop borrowed (Stop would never end)
+    return true;
+  };
+  EXPECT_FALSE(lent());
+  std::future<void> f = fired.get_future();
+  const bool ran = f.wait_for(seconds(10)) == std::future_status::ready;
+  EXPECT_TRUE(ran) << "the timer's callback never ran";
+  EXPECT_FALSE(lent());
+  release.set_value();
+
+  loop.Post([&timer] { delete timer; });
+  loop.Stop();
+  loop.Join();
 }
 
 // What was posted to a loop runs before anything a later borrower does: a loop with a post
