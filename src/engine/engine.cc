@@ -1,6 +1,7 @@
 #include "src/engine/engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <optional>
 #include <variant>
@@ -73,6 +74,8 @@ struct Engine::LoopState {
   std::vector<CommandStats> stats;
   std::string discard_buffer;
   std::unique_ptr<runtime::Timer> expiry_timer;
+  // The tick runs sooner than 1000/hz ms when keys fall due; rehashing keeps to once per hz.
+  std::chrono::steady_clock::time_point next_rehash;
   std::deque<Waiting> waiting;
   // Batches back from their trip, kept for this loop's next outboxes with their capacity: a
   // pipelined batch is built without growing its vectors or allocating anew.
@@ -110,8 +113,10 @@ void Engine::Attach() {
   }
 }
 
-void Engine::StartExpiryCycles(const std::atomic<int64_t>* hz) {
+void Engine::StartExpiryCycles(const std::atomic<int64_t>* hz,
+                               const std::atomic<bool>* active_rehashing) {
   hz_ = hz;
+  active_rehashing_ = active_rehashing;
   for (size_t i = 0; i < loops_.size(); ++i) {
     LoopState* state = loops_state_[i].get();
     runtime::Loop* loop = loops_[i];
@@ -150,6 +155,12 @@ void Engine::ExpiryTick(LoopState& state) {
       if (next != storage::kNoExpire)
         delay_ms = std::min(delay_ms, std::max<int64_t>(next - now_ms + 1, 1));
     }
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (active_rehashing_ != nullptr && active_rehashing_->load(std::memory_order_relaxed) &&
+      now >= state.next_rehash) {
+    state.next_rehash = now + std::chrono::milliseconds(1000 / hz);
+    state.shard->ActiveRehash(std::chrono::milliseconds(1));  // Redis: 1 ms per cron run
   }
   state.expiry_timer->Arm(static_cast<uint64_t>(delay_ms), [this, &state] { ExpiryTick(state); });
 }

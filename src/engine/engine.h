@@ -80,8 +80,10 @@ class Engine final : public net::CommandSink {
   std::vector<CommandStats>& local_command_stats();
 
   // Arms each loop's active-expiry tick, 1000/hz ms apart (hz read at every tick, so CONFIG SET
-  // hz applies at once). Each tick removes expired keys within a time budget.
-  void StartExpiryCycles(const std::atomic<int64_t>* hz);
+  // hz applies at once). Each tick removes expired keys within a time budget and, while
+  // `active_rehashing` (CONFIG activerehashing; null: off) is set, rehashes for up to 1 ms.
+  void StartExpiryCycles(const std::atomic<int64_t>* hz,
+                         const std::atomic<bool>* active_rehashing = nullptr);
   // DEBUG SET-ACTIVE-EXPIRE.
   void set_active_expire(bool on) { active_expire_.store(on, std::memory_order_relaxed); }
 
@@ -183,6 +185,7 @@ class Engine final : public net::CommandSink {
   runtime::Clock* clock_;
   int databases_;
   const std::atomic<int64_t>* hz_ = nullptr;
+  const std::atomic<bool>* active_rehashing_ = nullptr;
   std::atomic<bool> active_expire_{true};
   std::atomic<Journal*> journal_{nullptr};
   std::atomic<bool> loading_{false};

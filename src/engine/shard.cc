@@ -18,6 +18,17 @@ Shard::~Shard() = default;
 
 void Shard::SwapDbs(int a, int b) { dbs_[a]->SwapContents(*dbs_[b]); }
 
+bool Shard::ActiveRehash(std::chrono::microseconds budget) {
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  for (auto& db : dbs_) {
+    if (!db->RehashStep(100)) continue;
+    while (db->RehashStep(100) && std::chrono::steady_clock::now() < deadline) {
+    }
+    return true;  // one database per call, as Redis's databasesCron
+  }
+  return false;
+}
+
 void Shard::UpdateKeepMask() {
   uint16_t mask = notify_mask_ | journal_mask_;
   if (!watches_.empty()) mask = 0xffff;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -75,6 +76,12 @@ class Shard {
 
   // SWAPDB on this shard's slices.
   void SwapDbs(int a, int b);
+
+  // Redis's activerehashing: moves buckets of the first database whose key table is being
+  // rehashed, 100 at a time, for up to `budget` of wall time. Without it a table left
+  // half-migrated by a burst of inserts is finished one bucket per later command, and every
+  // lookup until then probes both bucket arrays. Returns whether any work was done.
+  bool ActiveRehash(std::chrono::microseconds budget);
 
  private:
   ShardId id_;

@@ -208,7 +208,7 @@ void Server::RegisterDirectives() {
   c.AddBool("lazyfree-lazy-server-del", false);
   c.AddBool("lazyfree-lazy-user-del", false);
   c.AddBool("lazyfree-lazy-user-flush", false);
-  c.AddBool("activerehashing", true);
+  c.AddBool("activerehashing", true, &active_rehashing_);
   c.AddBool("stop-writes-on-bgsave-error", true);
   c.AddBool("rdbcompression", true);
   c.AddBool("rdbchecksum", true);
@@ -273,7 +273,7 @@ bool Server::Start(std::string* error) {
   for (auto& n : nets_) n->set_output_gate(aof_.get());
   engine_->Attach();
   engine_->SetNotifyFlags(notify_flags_);
-  engine_->StartExpiryCycles(&hz_);
+  engine_->StartExpiryCycles(&hz_, &active_rehashing_);
   for (auto& n : nets_) n->Attach();
 
   listener_ = std::make_unique<net::Listener>(loops_[0].get(), net_ptrs, &net_options_);

@@ -79,6 +79,7 @@ class Server {
   std::atomic<int64_t> databases_{16};
   std::atomic<int64_t> hz_{10};
   std::atomic<bool> pin_threads_{false};
+  std::atomic<bool> active_rehashing_{true};
   std::atomic<bool> shutting_down_{false};
   // notify-keyspace-events as last validated / applied (config lock; see RegisterDirectives).
   pubsub::NotifyFlags parsed_notify_flags_;

@@ -92,6 +92,7 @@ struct TestServer::Impl {
   engine::CommandRegistry registry;
   net::NetOptions net_options;
   std::atomic<int64_t> hz{10};
+  std::atomic<bool> active_rehashing{true};
   std::vector<std::unique_ptr<runtime::Loop>> loops;
   std::vector<std::unique_ptr<net::LoopNet>> nets;
   std::unique_ptr<engine::Engine> engine;
@@ -130,7 +131,7 @@ TestServer::TestServer(int threads, Registrar registrar) : impl_(std::make_uniqu
   }
   impl_->engine->SetLoopNets(nets);
   impl_->engine->Attach();
-  impl_->engine->StartExpiryCycles(&impl_->hz);
+  impl_->engine->StartExpiryCycles(&impl_->hz, &impl_->active_rehashing);
   for (auto& n : impl_->nets) n->Attach();
   for (auto& l : impl_->loops) l->Start();
 }
