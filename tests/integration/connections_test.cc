@@ -154,5 +154,36 @@ TEST(ConnectionsTest, NetByteCountersSumEveryLoop) {
   EXPECT_EQ(field(second.str, "total_net_output_bytes") - out0, written);
 }
 
+// One client's commands for keys on the other, idle loop's shard run on the client's own loop
+// (borrowing, docs/architecture.md) with the same results, and INFO counts them.
+TEST(ConnectionsTest, CommandsForAnIdleShardAreBorrowedAndCounted) {
+  ServerProcess server;
+  std::string error;
+  ASSERT_TRUE(server.Start({"--threads", "2"}, &error)) << error;
+  RawClient c;
+  ASSERT_TRUE(c.Connect(server.port()));
+  auto borrowed = [&c]() -> long long {
+    const std::string text = c.Call({"INFO", "stats"}).str;
+    const std::string name = "tessera_borrowed_commands:";
+    size_t at = text.find(name);
+    return at == std::string::npos ? -1 : std::stoll(text.substr(at + name.size()));
+  };
+  const long long before = borrowed();
+  ASSERT_GE(before, 0) << "INFO stats has no tessera_borrowed_commands";
+  // Keys on both shards, one request at a time: the other loop has nothing to do and parks.
+  long long lent = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (int round = 0; lent < 20 && std::chrono::steady_clock::now() < deadline; ++round) {
+    for (int i = 0; i < 50; ++i) {
+      const std::string key = "borrow:" + std::to_string(i);
+      const std::string value = std::to_string(round) + "-" + std::to_string(i);
+      ASSERT_EQ(c.Call({"SET", key, value}).str, "OK");
+      ASSERT_EQ(c.Call({"GET", key}).str, value);
+    }
+    lent = borrowed() - before;
+  }
+  EXPECT_GE(lent, 20);
+}
+
 }  // namespace
 }  // namespace tessera::integration
