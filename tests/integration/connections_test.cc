@@ -25,6 +25,12 @@ bool RaiseFdLimit(rlim_t wanted) {
   return setrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur >= wanted;
 }
 
+// Field `name` of an INFO reply, or -1 if it has none.
+long long InfoField(const std::string& text, const std::string& name) {
+  size_t at = text.find(name + ":");
+  return at == std::string::npos ? -1 : std::stoll(text.substr(at + name.size() + 1));
+}
+
 // Sends the queued command of every connection first and only then reads the replies, so all
 // requests are in flight together rather than one connection at a time.
 void RoundTrip(const std::vector<redisContext*>& conns, size_t begin, size_t end,
@@ -115,14 +121,10 @@ TEST(ConnectionsTest, NetByteCountersSumEveryLoop) {
   RawClient admin;
   ASSERT_TRUE(admin.Connect(server.port()));
   const std::string info = EncodeCommand({"INFO", "stats"});
-  auto field = [](const std::string& text, const std::string& name) -> long long {
-    size_t at = text.find(name + ":");
-    return at == std::string::npos ? -1 : std::stoll(text.substr(at + name.size() + 1));
-  };
   std::string raw0;
   protocol::RespValue first = admin.Call({"INFO", "stats"}, &raw0);
-  const long long in0 = field(first.str, "total_net_input_bytes");
-  const long long out0 = field(first.str, "total_net_output_bytes");
+  const long long in0 = InfoField(first.str, "total_net_input_bytes");
+  const long long out0 = InfoField(first.str, "total_net_output_bytes");
   ASSERT_GE(in0, static_cast<long long>(info.size()));
   // Connections are dealt to the loops in turn: these land on both.
   long long sent = 0;
@@ -143,15 +145,15 @@ TEST(ConnectionsTest, NetByteCountersSumEveryLoop) {
   long long written = replied + static_cast<long long>(raw0.size());
   std::string raw;
   protocol::RespValue second = admin.Call({"INFO", "stats"}, &raw);
-  EXPECT_EQ(field(second.str, "total_net_input_bytes") - in0,
+  EXPECT_EQ(InfoField(second.str, "total_net_input_bytes") - in0,
             sent + static_cast<long long>(info.size()));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (field(second.str, "total_net_output_bytes") - out0 < written &&
+  while (InfoField(second.str, "total_net_output_bytes") - out0 < written &&
          std::chrono::steady_clock::now() < deadline) {
     written += static_cast<long long>(raw.size());
     second = admin.Call({"INFO", "stats"}, &raw);
   }
-  EXPECT_EQ(field(second.str, "total_net_output_bytes") - out0, written);
+  EXPECT_EQ(InfoField(second.str, "total_net_output_bytes") - out0, written);
 }
 
 // One client's commands for keys on the other, idle loop's shard run on the client's own loop
@@ -162,11 +164,8 @@ TEST(ConnectionsTest, CommandsForAnIdleShardAreBorrowedAndCounted) {
   ASSERT_TRUE(server.Start({"--threads", "2"}, &error)) << error;
   RawClient c;
   ASSERT_TRUE(c.Connect(server.port()));
-  auto borrowed = [&c]() -> long long {
-    const std::string text = c.Call({"INFO", "stats"}).str;
-    const std::string name = "tessera_borrowed_commands:";
-    size_t at = text.find(name);
-    return at == std::string::npos ? -1 : std::stoll(text.substr(at + name.size()));
+  auto borrowed = [&c] {
+    return InfoField(c.Call({"INFO", "stats"}).str, "tessera_borrowed_commands");
   };
   const long long before = borrowed();
   ASSERT_GE(before, 0) << "INFO stats has no tessera_borrowed_commands";
