@@ -419,6 +419,20 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
   }
 }
 
+namespace {
+
+bool KeysFree(LockTable& locks, const CommandSpec& spec, const protocol::CommandArgs& args,
+              int db) {
+  if (locks.empty()) return true;
+  LockMode mode = spec.Has(kCmdWrite) ? LockMode::kExclusive : LockMode::kShared;
+  for (uint32_t pos : KeyPositions(spec, args)) {
+    if (!locks.CanAccess(db, args[pos], mode)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void Engine::RunInline(net::Client& client, const CommandSpec& spec, protocol::CommandArgs&& args,
                        bool discard) {
   LoopState& state = *loops_state_[client.loop_index()];
@@ -436,6 +450,12 @@ void Engine::RunInline(net::Client& client, const CommandSpec& spec, protocol::C
     }
     args = std::move(hop.args);
   }
+  RunForClient(state, client, shard, spec, std::move(args), discard);
+}
+
+void Engine::RunForClient(LoopState& state, net::Client& client, Shard& shard,
+                          const CommandSpec& spec, protocol::CommandArgs&& args, bool discard) {
+  const net::ClientSession& session = client.session();
   std::string* out = discard ? &state.discard_buffer : client.SyncReplyBuffer();
   protocol::ReplyBuilder reply(out, session.resp);
   OpContext ctx(shard, session.db, session.resp, clock_->NowMs());
@@ -456,21 +476,15 @@ bool Engine::RunBorrowed(net::Client& client, const CommandSpec& spec, protocol:
   if (!owner.TryBorrow()) return false;
   LoopState& dest_state = *loops_state_[dest];
   Shard& shard = *dest_state.shard;
-  net::ClientSession& session = client.session();
   // What an op's changes lead to must not need the owner's loop: keyspace notifications leave
   // through its broker's outbox and blocked clients are served from it, so neither may be
   // pending. WATCH marks, the journal and the dirty count are the shard's own or thread-safe.
   // And what waits for locks there keeps its turn, as in RunInline.
   bool ok = shard.notify_mask() == 0 &&
             (shard.blocking() == nullptr || shard.blocking()->empty()) &&
-            dest_state.waiting.empty() && KeysFree(shard.locks(), spec, args, session.db);
+            dest_state.waiting.empty() && KeysFree(shard.locks(), spec, args, client.session().db);
   if (ok) {
-    LoopState& state = *loops_state_[client.loop_index()];
-    std::string* out = discard ? &state.discard_buffer : client.SyncReplyBuffer();
-    protocol::ReplyBuilder reply(out, session.resp);
-    OpContext ctx(shard, session.db, session.resp, clock_->NowMs());
-    RunOp(ctx, spec, std::move(args), reply);
-    state.discard_buffer.clear();
+    RunForClient(*loops_state_[client.loop_index()], client, shard, spec, std::move(args), discard);
     shard.count_lent_command();
   }
   owner.GiveBack();
@@ -525,16 +539,6 @@ void Engine::RunHop(Shard& shard, CommandHop& hop, int64_t now_ms, std::string* 
   RunOp(ctx, *hop.spec, std::move(hop.args), reply);
   if (hop.discard) replies->resize(hop.reply_begin);
   hop.reply_end = replies->size();
-}
-
-bool Engine::KeysFree(LockTable& locks, const CommandSpec& spec, const protocol::CommandArgs& args,
-                      int db) {
-  if (locks.empty()) return true;
-  LockMode mode = spec.Has(kCmdWrite) ? LockMode::kExclusive : LockMode::kShared;
-  for (uint32_t pos : KeyPositions(spec, args)) {
-    if (!locks.CanAccess(db, args[pos], mode)) return false;
-  }
-  return true;
 }
 
 bool Engine::MayRunNow(LoopState& state, const CommandHop& hop) {

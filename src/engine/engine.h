@@ -134,8 +134,10 @@ class Engine final : public net::CommandSink {
   // trip back, when a shard is idle (docs/architecture.md, "Borrowing an idle shard").
   bool RunBorrowed(net::Client& client, const CommandSpec& spec, protocol::CommandArgs& args,
                    ShardId dest, bool discard);
-  static bool KeysFree(LockTable& locks, const CommandSpec& spec, const protocol::CommandArgs& args,
-                       int db);
+  // Runs a one-shard command of `client` (whose loop's state is `state`) on `shard`, its own or
+  // one it borrowed, the reply written straight to the client's output (or dropped: `discard`).
+  void RunForClient(LoopState& state, net::Client& client, Shard& shard, const CommandSpec& spec,
+                    protocol::CommandArgs&& args, bool discard);
   // Runs a one-shard command on the shard in `ctx`: its on_shard op, or its coordinator
   // handler shipped there (ShippedCall).
   void RunOp(OpContext& ctx, const CommandSpec& spec, protocol::CommandArgs&& args,

@@ -21,7 +21,7 @@ void Shard::SwapDbs(int a, int b) { dbs_[a]->SwapContents(*dbs_[b]); }
 bool Shard::ActiveRehash(std::chrono::microseconds budget) {
   const auto deadline = std::chrono::steady_clock::now() + budget;
   for (auto& db : dbs_) {
-    if (!db->RehashStep(100)) continue;
+    if (!db->key_table().rehashing()) continue;
     while (db->RehashStep(100) && std::chrono::steady_clock::now() < deadline) {
     }
     return true;  // one database per call, as Redis's databasesCron

@@ -7,12 +7,12 @@
 //    inbox once per iteration (uv_check) and checks it again before it parks, so posts to a busy
 //    loop cost no syscall and no extra iteration.
 //  - A parked loop can be borrowed: TryBorrow() succeeds only while the loop is parked with an
-//    empty inbox (so nothing posted earlier is overtaken), and
-//    until GiveBack() the caller has the loop's thread's rights over what the loop owns (its
-//    shard). A loop woken meanwhile waits for GiveBack() before it runs anything, so the two
-//    never run at once; the hand-over is an acquire/release pair on one atomic. The engine uses
-//    it to run a command on an idle shard without a round trip between threads
-//    (docs/architecture.md, "Borrowing an idle shard").
+//    empty inbox (so nothing posted earlier is overtaken), and until GiveBack() the caller has
+//    the loop's thread's rights over what the loop owns (its shard). A loop woken meanwhile
+//    waits for GiveBack() before it runs anything, so the two never run at once; the
+//    hand-overs are acquire/release pairs on one atomic. The engine uses it to run a command on
+//    an idle shard without a round trip between threads (docs/architecture.md, "Borrowing an
+//    idle shard").
 //
 // The loop runs libuv with UV_RUN_NOWAIT and blocks itself on libuv's epoll descriptor
 // (uv_backend_fd), which is what gives it a point to park at: libuv has no hook between its
