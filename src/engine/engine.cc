@@ -102,6 +102,8 @@ Engine::Engine(std::vector<runtime::Loop*> loops, const CommandRegistry* registr
     loops_state_.push_back(std::move(state));
     blocked_.push_back(std::make_unique<BlockedClients>(this, static_cast<ShardId>(i)));
   }
+  // With one shard no command is ever for another loop's shard, so nothing borrows.
+  if (loops_.size() == 1) loops_[0]->DisableLending();
 }
 
 Engine::~Engine() = default;

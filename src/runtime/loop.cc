@@ -75,6 +75,16 @@ void Loop::Run() {
   current_loop = this;
   // libuv never blocks here (UV_RUN_NOWAIT): the loop blocks below, on libuv's epoll set, so
   // that it can be parked (lendable to other loops) for exactly as long as it waits for events.
+  if (!lendable_) {
+    // libuv blocks in its own epoll_wait: one per wakeup, not two (see loop.h). OnPrepare runs
+    // just before it and tells posters to wake the loop, as Park() does below.
+    uv_prepare_init(&loop_, &prepare_);
+    prepare_.data = this;
+    uv_prepare_start(&prepare_, &Loop::OnPrepare);
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    current_loop = nullptr;
+    return;
+  }
   const int backend = uv_backend_fd(&loop_);
   while (uv_run(&loop_, UV_RUN_NOWAIT) != 0) {
     // 0 while there is work already (pending callbacks, closing handles, descriptors not yet
@@ -93,8 +103,15 @@ bool Loop::Park() {
   if (!inbox_.empty() || (stop_requested_ && !stop_seen_)) return false;
   sleeping_ = true;
   // Release: everything this thread did to its shard is visible to a borrower's acquire.
-  owner_.store(kParked, std::memory_order_release);
+  if (lendable_) owner_.store(kParked, std::memory_order_release);
   return true;
+}
+
+void Loop::OnPrepare(uv_prepare_t* handle) {
+  Loop* self = static_cast<Loop*>(handle->data);
+  // Posts that came after this iteration's drain (from timers, say) must not wait for the next
+  // event: the wakeup makes libuv's poll return at once.
+  if (!self->Park()) self->Wake();
 }
 
 void Loop::Unpark() {

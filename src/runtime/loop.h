@@ -16,7 +16,10 @@
 //
 // The loop runs libuv with UV_RUN_NOWAIT and blocks itself on libuv's epoll descriptor
 // (uv_backend_fd), which is what gives it a point to park at: libuv has no hook between its
-// poll returning and the first callback.
+// poll returning and the first callback. The price is a second epoll_wait per wakeup (libuv's,
+// with a zero timeout, collecting what the first one saw), so a loop nobody can borrow (the
+// only one) lets libuv block itself instead: at GET -P 1 with 500 connections and one thread,
+// that halves the epoll_wait calls (0.78 -> 0.38 per request) and serves 4-5% more requests.
 //
 // The wakeup is a plain eventfd under a uv_poll_t, not a uv_async_t: libuv's async handle makes
 // the woken loop spin (997 rounds, then sched_yield) until the sender has returned from its
@@ -72,6 +75,8 @@ class Loop {
   // borrowed, or has posts to run first (the borrower must not overtake them). Keep it short
   // (one command): a loop woken meanwhile spins, then sleeps, until GiveBack() hands it back.
   bool TryBorrow();
+  // Before Start(): nothing will call TryBorrow(), so the loop need not park (see above).
+  void DisableLending() { lendable_ = false; }
   void GiveBack();
   // Any thread, for tests: the loop is borrowed and its thread has woken and waits for it.
   bool AwaitsGiveBack() const { return owner_.load(std::memory_order_relaxed) == kBorrowedAwaited; }
@@ -87,9 +92,12 @@ class Loop {
  private:
   static void OnWake(uv_poll_t* handle, int status, int events);
   void Wake();
+  // Before blocking for events: false if posts wait (or a stop). Posters wake the loop from
+  // here on; a lendable loop is parked until Unpark().
   bool Park();
   void Unpark();
   static void OnCheck(uv_check_t* handle);
+  static void OnPrepare(uv_prepare_t* handle);
   void DrainInbox();
   void Run();
   void CloseAll();
@@ -99,12 +107,14 @@ class Loop {
   int wake_fd_;  // eventfd: written by Wake(), read by OnWake()
   uv_poll_t wake_;
   uv_check_t check_;
+  uv_prepare_t prepare_;  // unlendable loops only (Run)
   // Who may act on what the loop owns: its thread (kRunning), nobody while it waits for events
   // (kParked), or a borrower (kBorrowed; kBorrowedAwaited once the loop's thread has woken and
   // waits for it, and GiveBack() then hands the loop to its thread, kRunning, instead of
   // kParked). Only Park() sets kParked, from kRunning.
   enum : int { kRunning, kParked, kBorrowed, kBorrowedAwaited };
   std::atomic<int> owner_{kRunning};
+  bool lendable_ = true;
   std::thread thread_;
 
   std::mutex inbox_mu_;

@@ -35,8 +35,7 @@ void OnReadableOnce(Loop& loop, uv_poll_t* poll, int fd, std::function<void()>* 
 
 // Posts from several threads at once, racing the loop's pre-poll check; a lost wakeup leaves
 // tasks unrun and the wait times out.
-TEST(LoopTest, EveryPostRunsWhenManyThreadsPost) {
-  Loop loop(0);
+void ExpectEveryPostRunsWhenManyThreadsPost(Loop& loop) {
   loop.Start();
   constexpr int kThreads = 4;
   constexpr int kPerThread = 20000;
@@ -61,8 +60,7 @@ TEST(LoopTest, EveryPostRunsWhenManyThreadsPost) {
 }
 
 // One post at a time to a loop that has gone back to sleep in between: each needs a wakeup.
-TEST(LoopTest, PostWakesASleepingLoopEveryTime) {
-  Loop loop(0);
+void ExpectEachPostWakesASleepingLoop(Loop& loop) {
   loop.Start();
   int lost_at = -1;
   for (int i = 0; i < 2000 && lost_at < 0; ++i) {
@@ -72,6 +70,84 @@ TEST(LoopTest, PostWakesASleepingLoopEveryTime) {
     if (f.wait_for(seconds(10)) != std::future_status::ready) lost_at = i;
   }
   EXPECT_EQ(lost_at, -1) << "a post was never run";
+  loop.Stop();
+  loop.Join();
+}
+
+// A task a timer posts to its own loop runs at once, although no event follows to wake it: the
+// timer runs after the iteration's drain, just before the loop would block.
+void ExpectATimersPostRunsWithoutAnotherEvent(Loop& loop) {
+  loop.Start();
+  std::promise<void> ran;
+  Timer* timer = nullptr;  // loop thread
+  loop.Post([&] {
+    timer = new Timer(&loop);
+    timer->Arm(1, [&] { loop.Post([&ran] { ran.set_value(); }); });
+  });
+  const bool in_time = ran.get_future().wait_for(seconds(10)) == std::future_status::ready;
+  EXPECT_TRUE(in_time) << "the posted task waited for an event that never came";
+  loop.Post([&timer] { delete timer; });
+  loop.Stop();
+  loop.Join();
+}
+
+TEST(LoopTest, EveryPostRunsWhenManyThreadsPost) {
+  Loop loop(0);
+  ExpectEveryPostRunsWhenManyThreadsPost(loop);
+}
+
+TEST(LoopTest, PostWakesASleepingLoopEveryTime) {
+  Loop loop(0);
+  ExpectEachPostWakesASleepingLoop(loop);
+}
+
+TEST(LoopTest, ATimersPostRunsWithoutAnotherEvent) {
+  Loop loop(0);
+  ExpectATimersPostRunsWithoutAnotherEvent(loop);
+}
+
+// A loop nobody borrows (the only one) lets libuv block in its own poll, with its own check
+// for posts before it blocks (Loop::OnPrepare): the same three guarantees.
+TEST(UnlendableLoopTest, EveryPostRunsWhenManyThreadsPost) {
+  Loop loop(0);
+  loop.DisableLending();
+  ExpectEveryPostRunsWhenManyThreadsPost(loop);
+}
+
+TEST(UnlendableLoopTest, PostWakesASleepingLoopEveryTime) {
+  Loop loop(0);
+  loop.DisableLending();
+  ExpectEachPostWakesASleepingLoop(loop);
+}
+
+TEST(UnlendableLoopTest, ATimersPostRunsWithoutAnotherEvent) {
+  Loop loop(0);
+  loop.DisableLending();
+  ExpectATimersPostRunsWithoutAnotherEvent(loop);
+}
+
+// It never parks, so it is never lent, however long it sleeps. (A lendable loop is lent
+// within a few tries: ABorrowedLoopRunsNothingUntilGivenBack.)
+TEST(UnlendableLoopTest, IsNeverLent) {
+  Loop loop(0);
+  loop.DisableLending();
+  loop.Start();
+  int lent = 0;
+  bool ran_all = true;
+  for (int i = 0; i < 5 && ran_all; ++i) {
+    auto ran = std::make_shared<std::promise<void>>();  // outlives a lost post
+    loop.Post([ran] { ran->set_value(); });  // a round trip: the loop ran, then went to sleep
+    ran_all = ran->get_future().wait_for(seconds(10)) == std::future_status::ready;
+    for (int attempt = 0; attempt < 2000; ++attempt) {
+      if (loop.TryBorrow()) {
+        ++lent;
+        loop.GiveBack();
+      }
+      std::this_thread::yield();
+    }
+  }
+  EXPECT_TRUE(ran_all) << "a post was never run";
+  EXPECT_EQ(lent, 0);
   loop.Stop();
   loop.Join();
 }
