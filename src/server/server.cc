@@ -8,11 +8,12 @@
 #include <optional>
 #include <random>
 #include <sstream>
-#include <thread>
+#include <vector>
 
 #include "src/commands/auth_config.h"
 #include "src/commands/register.h"
 #include "src/pubsub/notify_flags.h"
+#include "src/runtime/cpus.h"
 #include "src/server/admin_cmds.h"
 #include "src/server/log.h"
 #include "storage/encoding_limits.h"
@@ -80,9 +81,9 @@ Server::~Server() {
 
 void Server::RegisterDirectives() {
   Config& c = config_;
-  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   c.AddInt("port", 6379, 0, 65535, &port_).immutable = true;
-  c.AddInt("threads", cores, 1, 1024, &threads_).immutable = true;
+  // One loop per CPU this process may use (affinity mask, cgroup quota): src/runtime/cpus.h.
+  c.AddInt("threads", runtime::UsableCpus(), 1, 1024, &threads_).immutable = true;
   c.AddBool("pin-threads", false, &pin_threads_).immutable = true;
   c.AddInt("tcp-backlog", 511, 0, INT_MAX, &tcp_backlog_).immutable = true;
   c.AddInt("databases", 16, 1, INT_MAX, &databases_).immutable = true;
@@ -297,10 +298,9 @@ bool Server::Start(std::string* error) {
     self_client_ = nullptr;
     aof_->OnLoopStop();
   });
-  bool pin = pin_threads_.load();
-  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const std::vector<int> cpus = pin_threads_.load() ? runtime::AllowedCpus() : std::vector<int>{};
   for (int i = 0; i < threads; ++i) {
-    loops_[i]->Start(pin ? static_cast<int>(i % cores) : -1);
+    loops_[i]->Start(cpus.empty() ? -1 : cpus[static_cast<size_t>(i) % cpus.size()]);
   }
   loops_[0]->Post([this] {
     self_client_ = new InternalClient(loops_[0].get(), kSelfClientId, engine_.get(), {});
