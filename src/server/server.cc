@@ -252,6 +252,13 @@ bool Server::Start(std::string* error) {
   start_time_ms_ = clock_.NowMs();
   signal(SIGPIPE, SIG_IGN);
   int threads = static_cast<int>(threads_.load());
+  if (const int cpus = runtime::UsableCpus(); threads > cpus) {
+    Log(LogLevel::kWarning,
+        "threads " + std::to_string(threads) + " is more than the " + std::to_string(cpus) +
+            " CPU(s) this process may use: loops will wait for each other's CPU, and most "
+            "commands for a key on another loop's shard pay a hop. Leave threads unset to get "
+            "one loop per usable CPU.");
+  }
   commands::RegisterAll(registry_);
   RegisterAdminCommands();
 

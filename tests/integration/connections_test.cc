@@ -1,6 +1,7 @@
 // Many clients at once: 1,000 connections open together, each with a request in flight at the
 // same moment, spread by the acceptor over every loop.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -182,6 +183,35 @@ TEST(ConnectionsTest, CommandsForAnIdleShardAreBorrowedAndCounted) {
     lent = borrowed() - before;
   }
   EXPECT_GE(lent, 20);
+}
+
+// More loops than CPUs only makes them wait for each other: the server says so in its log (the
+// default, one loop per usable CPU, never does). The server inherits the affinity mask of the
+// thread that forks it, here narrowed to one CPU, so 2 loops are one too many.
+TEST(ConnectionsTest, MoreThreadsThanUsableCpusIsLoggedAsAWarning) {
+  if (IsRedisBinary(ServerUnderTest())) GTEST_SKIP() << "Tessera's threads directive";
+  cpu_set_t saved;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &saved)) {
+      CPU_SET(cpu, &one);
+      break;
+    }
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  for (int threads : {1, 2}) {
+    ServerProcess server;
+    std::string error;
+    const bool started = server.Start({"--threads", std::to_string(threads)}, &error);
+    EXPECT_TRUE(started) << error;
+    if (!started) break;
+    const bool warned =
+        server.Log().find("is more than the 1 CPU(s) this process may use") != std::string::npos;
+    EXPECT_EQ(warned, threads > 1) << "threads " << threads << ", log:\n" << server.Log();
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
 }
 
 }  // namespace
