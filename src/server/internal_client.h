@@ -38,10 +38,11 @@ class InternalClient final : public net::Client {
     Ref();
     loop_->Post([this] {
       collect_pending_ = false;
-      if (!out_.empty()) {
-        if (on_output_ && !closed()) on_output_(out_);
-        out_.clear();
-      }
+      // Taken out first: on_output_ may run more commands (the AOF replay does), whose replies
+      // land in out_ and post the next collection; clearing out_ afterwards would drop them.
+      std::string out;
+      out.swap(out_);
+      if (!out.empty() && on_output_ && !closed()) on_output_(out);
       Unref();
     });
   }

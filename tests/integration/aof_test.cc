@@ -330,6 +330,36 @@ TEST(AofCrash, WritesRightAfterAFreshStartAreKept) {
   }
 }
 
+// A file longer than the replay's window (512 commands in flight), replayed by one loop: each
+// reply then arrives while the previous ones are being collected, and losing them left the
+// server answering -LOADING forever.
+TEST(AofLoad, AFileLongerThanTheReplayWindowLoadsOnOneLoop) {
+  TempDir dir;
+  AofServer server(ServerUnderTest(), dir.path());
+  std::vector<std::string> args = {"--appendfsync", "always"};
+  if (!server.is_redis()) args.insert(args.end(), {"--threads", "1"});
+  START_OR_FAIL(server, args);
+  constexpr int kKeys = 3000;
+  {
+    RedisContextPtr c = MustConnect(server.port());
+    ASSERT_NE(c, nullptr);
+    for (int i = 0; i < kKeys; ++i) {
+      AppendCommand(c.get(), {"SET", StrCat({"key", std::to_string(i)}), std::to_string(i)});
+    }
+    for (int i = 0; i < kKeys; ++i) {
+      RedisReplyPtr r = GetReply(c.get());
+      ASSERT_TRUE(r != nullptr && r->type == REDIS_REPLY_STATUS) << "SET " << i;
+    }
+  }
+  server.Kill();
+  START_OR_FAIL(server, args);  // waits until PING answers PONG rather than -LOADING
+  RedisContextPtr c = MustConnect(server.port());
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(MustInt(c.get(), {"DBSIZE"}), kKeys);
+  EXPECT_EQ(MustText(c.get(), {"GET", "key2999"}), "2999");
+  server.Kill();
+}
+
 // ---- damaged files ----
 
 TEST(AofLoad, TornLastRecordIsCutOff) {
