@@ -33,9 +33,21 @@ void OnReadableOnce(Loop& loop, uv_poll_t* poll, int fd, std::function<void()>* 
   });
 }
 
+// Each wakeup test runs on both kinds of loop: a lendable one parks in its own epoll_wait, and
+// one nobody borrows (the only one) lets libuv block, with its own check for posts just before
+// (Loop::OnPrepare).
+class LoopWakeupTest : public ::testing::TestWithParam<bool> {
+ protected:
+  LoopWakeupTest() {
+    if (!GetParam()) loop_.DisableLending();
+  }
+  Loop loop_{0};
+};
+
 // Posts from several threads at once, racing the loop's pre-poll check; a lost wakeup leaves
 // tasks unrun and the wait times out.
-void ExpectEveryPostRunsWhenManyThreadsPost(Loop& loop) {
+TEST_P(LoopWakeupTest, EveryPostRunsWhenManyThreadsPost) {
+  Loop& loop = loop_;
   loop.Start();
   constexpr int kThreads = 4;
   constexpr int kPerThread = 20000;
@@ -60,7 +72,8 @@ void ExpectEveryPostRunsWhenManyThreadsPost(Loop& loop) {
 }
 
 // One post at a time to a loop that has gone back to sleep in between: each needs a wakeup.
-void ExpectEachPostWakesASleepingLoop(Loop& loop) {
+TEST_P(LoopWakeupTest, PostWakesASleepingLoopEveryTime) {
+  Loop& loop = loop_;
   loop.Start();
   int lost_at = -1;
   for (int i = 0; i < 2000 && lost_at < 0; ++i) {
@@ -76,7 +89,8 @@ void ExpectEachPostWakesASleepingLoop(Loop& loop) {
 
 // A task a timer posts to its own loop runs at once, although no event follows to wake it: the
 // timer runs after the iteration's drain, just before the loop would block.
-void ExpectATimersPostRunsWithoutAnotherEvent(Loop& loop) {
+TEST_P(LoopWakeupTest, ATimersPostRunsWithoutAnotherEvent) {
+  Loop& loop = loop_;
   loop.Start();
   std::promise<void> ran;
   Timer* timer = nullptr;  // loop thread
@@ -91,40 +105,10 @@ void ExpectATimersPostRunsWithoutAnotherEvent(Loop& loop) {
   loop.Join();
 }
 
-TEST(LoopTest, EveryPostRunsWhenManyThreadsPost) {
-  Loop loop(0);
-  ExpectEveryPostRunsWhenManyThreadsPost(loop);
-}
-
-TEST(LoopTest, PostWakesASleepingLoopEveryTime) {
-  Loop loop(0);
-  ExpectEachPostWakesASleepingLoop(loop);
-}
-
-TEST(LoopTest, ATimersPostRunsWithoutAnotherEvent) {
-  Loop loop(0);
-  ExpectATimersPostRunsWithoutAnotherEvent(loop);
-}
-
-// A loop nobody borrows (the only one) lets libuv block in its own poll, with its own check
-// for posts before it blocks (Loop::OnPrepare): the same three guarantees.
-TEST(UnlendableLoopTest, EveryPostRunsWhenManyThreadsPost) {
-  Loop loop(0);
-  loop.DisableLending();
-  ExpectEveryPostRunsWhenManyThreadsPost(loop);
-}
-
-TEST(UnlendableLoopTest, PostWakesASleepingLoopEveryTime) {
-  Loop loop(0);
-  loop.DisableLending();
-  ExpectEachPostWakesASleepingLoop(loop);
-}
-
-TEST(UnlendableLoopTest, ATimersPostRunsWithoutAnotherEvent) {
-  Loop loop(0);
-  loop.DisableLending();
-  ExpectATimersPostRunsWithoutAnotherEvent(loop);
-}
+INSTANTIATE_TEST_SUITE_P(Loops, LoopWakeupTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Lendable" : "Unlendable";
+                         });
 
 // It never parks, so it is never lent, however long it sleeps. (A lendable loop is lent
 // within a few tries: ABorrowedLoopRunsNothingUntilGivenBack.)
