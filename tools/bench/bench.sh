@@ -10,7 +10,7 @@
 #   --rounds R    rounds per case; the table shows the median (default 3)
 #   --keys K      keys preloaded, and the key range of every case (default 1000000)
 #   --seconds S   duration of each txbench case (default 5)
-#   --threads T   tessera-server --threads (default: its own default, the number of cores)
+#   --threads T   tessera-server --threads (default: its own, one loop per usable CPU)
 #   --quick       -n 20000 --rounds 1 --keys 100000 --seconds 1: a smoke run of the script
 #   --tessera     server binary to compare against Redis (default build/tessera-server)
 #   --txbench     txbench binary (default: next to the server, tools/bench/txbench)
@@ -20,7 +20,8 @@
 # after MEMORY PURGE. Every case then runs against that data set with -r K, so GETs hit.
 # Prints markdown tables: throughput (requests/s, median of the rounds), p50/p99 latency, server
 # CPU time per request (utime+stime of the server process from /proc/PID/stat around each run,
-# split into user and kernel) and Tessera/Redis ratios; then bytes per key.
+# split into user and kernel) and Tessera/Redis ratios; each round's p99 of the redis-benchmark
+# cases; then bytes per key.
 # Timings are only reported here, never asserted in tests.
 set -euo pipefail
 
@@ -168,6 +169,11 @@ pick() {
   ((${#vals[@]} > 0)) && median "${vals[@]}"
 }
 
+# per_round LABEL NAME -> field 3 of run_case's output (p99 ms) in every round, comma-separated.
+per_round() {
+  tr ';' '\n' <<<"${results["$1|$2"]}" | awk 'NF { printf "%s%s", sep, $3; sep = ", " }'
+}
+
 echo "| case | Redis rps | Tessera rps | rps T/R | p50 ms R / T | p99 ms R / T |" \
   "CPU us/req R (kernel) | CPU us/req T (kernel) | CPU T/R |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -183,6 +189,17 @@ for c in "${cases[@]}"; do
     "$(pick "$label" redis 3)" "$(pick "$label" tessera 3)" "$rc" "$(pick "$label" redis 8)" \
     "$tc" "$(pick "$label" tessera 8)" "$(ratio "$tc" "$rc")"
 done
+# Every round's p99 as well: a median of three hides a tail that is bad in some rounds only
+# (docs/performance.md, "-P 1").
+if ((rounds > 1)); then
+  echo
+  echo "p99 ms in each round, Redis / Tessera:"
+  for c in "${cases[@]}"; do
+    label=${c%%|*}
+    [[ ${c#*|} == rb* && -n "${results["$label|redis"]:-}" ]] || continue
+    echo "- $label: $(per_round "$label" redis) / $(per_round "$label" tessera)"
+  done
+fi
 echo
 read -r rss_r used_r <<<"${mem[redis]}"
 read -r rss_t used_t <<<"${mem[tessera]}"

@@ -6,7 +6,7 @@
 #                         [--txbench PATH]
 #
 #   --quick      a smoke run (small counts, one round): checks the script, not the servers
-#   --threads N  tessera-server --threads (default: its own default, the number of cores)
+#   --threads N  tessera-server --threads (default: its own, one loop per usable CPU)
 #   --keys K     keys preloaded / loaded per memory data set (default 1000000)
 #   --tessera    server binary (default build/tessera-server)
 #   --txbench    txbench binary (default: next to the server, tools/bench/txbench)
