@@ -40,24 +40,30 @@ int CpusFor(std::optional<int64_t> quota, std::optional<int64_t> period) {
   return static_cast<int>(std::min<int64_t>((*quota + *period - 1) / *period, 1 << 20));
 }
 
-// One cgroup hierarchy that can limit CPU: where it is mounted, and the process's cgroup in it.
+// The tighter of two limits in whole CPUs, where 0 is no limit.
+int Tighter(int limit, int other) {
+  if (limit == 0) return other;
+  return other == 0 ? limit : std::min(limit, other);
+}
+
+// One cgroup hierarchy that can limit CPU, and where it is mounted.
 struct Hierarchy {
   bool v2 = false;
   std::string mount_root;   // the hierarchy's directory that is mounted (4th mountinfo field)
   std::string mount_point;  // where (5th field)
-  std::string cgroup;       // the process's cgroup, from /proc/self/cgroup
 };
 
-// The limit set on the process's cgroup or any ancestor visible under the mount point.
-int HierarchyLimit(const Hierarchy& h,
+// The limit set on `cgroup` (the process's, from /proc/self/cgroup) or any ancestor visible
+// under the mount point.
+int HierarchyLimit(const Hierarchy& h, const std::string& cgroup,
                    const std::function<std::optional<std::string>(const std::string&)>& read) {
   // A container sees its own cgroup mounted as the root: the part of the path below the
   // mount's root is what lies below the mount point.
   std::string rel;
   if (h.mount_root == "/") {
-    rel = h.cgroup;
-  } else if (h.cgroup.compare(0, h.mount_root.size(), h.mount_root) == 0) {
-    rel = h.cgroup.substr(h.mount_root.size());
+    rel = cgroup;
+  } else if (cgroup.compare(0, h.mount_root.size(), h.mount_root) == 0) {
+    rel = cgroup.substr(h.mount_root.size());
   }
   while (!rel.empty() && rel.back() == '/') rel.pop_back();
   int limit = 0;
@@ -74,7 +80,7 @@ int HierarchyLimit(const Hierarchy& h,
       auto period = read(dir + "/cpu.cfs_period_us");
       if (quota && period) here = CpusFor(ParseInt(*quota), ParseInt(*period));
     }
-    if (here > 0) limit = limit == 0 ? here : std::min(limit, here);
+    limit = Tighter(limit, here);
     if (rel.empty()) return limit;
     const size_t slash = rel.rfind('/');
     rel.erase(slash == std::string::npos ? 0 : slash);
@@ -133,12 +139,9 @@ int CgroupCpuLimit(std::string_view mountinfo, std::string_view proc_self_cgroup
     if (f.size() < 3) continue;
     const bool v2 = f[0] == "0" && f[1].empty();
     if (!v2 && !Contains(Split(f[1], ','), "cpu")) continue;
-    std::string cgroup(line.substr(f[0].size() + f[1].size() + 2));
-    for (Hierarchy& h : found) {
-      if (h.v2 != v2) continue;
-      h.cgroup = cgroup;
-      const int here = HierarchyLimit(h, read);
-      if (here > 0) limit = limit == 0 ? here : std::min(limit, here);
+    const std::string cgroup(line.substr(f[0].size() + f[1].size() + 2));
+    for (const Hierarchy& h : found) {
+      if (h.v2 == v2) limit = Tighter(limit, HierarchyLimit(h, cgroup, read));
     }
   }
   return limit;

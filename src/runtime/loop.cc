@@ -73,8 +73,6 @@ void Loop::Start(int cpu) {
 
 void Loop::Run() {
   current_loop = this;
-  // libuv never blocks here (UV_RUN_NOWAIT): the loop blocks below, on libuv's epoll set, so
-  // that it can be parked (lendable to other loops) for exactly as long as it waits for events.
   if (!lendable_) {
     // libuv blocks in its own epoll_wait: one per wakeup, not two (see loop.h). OnPrepare runs
     // just before it and tells posters to wake the loop, as Park() does below.
@@ -85,6 +83,8 @@ void Loop::Run() {
     current_loop = nullptr;
     return;
   }
+  // libuv never blocks here (UV_RUN_NOWAIT): the loop blocks below, on libuv's epoll set, so
+  // that it can be parked (lendable to other loops) for exactly as long as it waits for events.
   const int backend = uv_backend_fd(&loop_);
   while (uv_run(&loop_, UV_RUN_NOWAIT) != 0) {
     // 0 while there is work already (pending callbacks, closing handles, descriptors not yet
