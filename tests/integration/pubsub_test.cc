@@ -175,18 +175,28 @@ TEST_F(PubSubTest, SlowSubscriberIsDisconnectedAlone) {
   constexpr int kMessages = 256;  // 16 MiB in all: far past 1 MiB plus any kernel buffering
   const std::string payload(64 * 1024, 'x');
   std::atomic<int> received{0};
+  std::atomic<bool> reading_ended{false};
   std::thread reading([&] {
     for (int i = 0; i < kMessages; ++i) {
       RespValue v;
       if (!reader->Read(&v) || v.elems.size() != 3 || v.elems[2].str.size() != payload.size()) {
-        return;
+        break;
       }
       received.fetch_add(1);
     }
+    reading_ended = true;
   });
   int64_t last_receivers = 2;
   bool dropped = false;
   for (int i = 0; i < kMessages; ++i) {
+    // The reading subscriber is a well-behaved one: it must stay well inside the limits, so the
+    // publisher lets it fall at most 4 messages (256 KiB) behind. Unpaced, a reader thread
+    // descheduled for a few milliseconds on a loaded machine fell 1 MiB behind and was
+    // disconnected too.
+    deadline = Clock::now() + DefaultTimeout();
+    while (received.load() < i - 4 && !reading_ended && Clock::now() < deadline) {
+      std::this_thread::yield();
+    }
     RespValue r = publisher->Call({"PUBLISH", "big", payload});
     ASSERT_EQ(r.type, Type::kInteger) << protocol::DebugString(r);
     last_receivers = r.integer;
