@@ -107,9 +107,7 @@ Entry* DbTable::Upsert(std::string_view key, ValueInit value, bool keep_ttl, int
 void DbTable::Erase(Entry* e) {
   SnapshotEntry(e);
   if (e->has_expire()) expires_.Remove(e);
-  Entry* removed = keys_.Remove(e->key());
-  assert(removed == e);
-  (void)removed;
+  keys_.Unlink(e);
   Entry::Destroy(e);
 }
 
@@ -205,9 +203,7 @@ DetachedEntry DbTable::Extract(Entry* e) {
   SnapshotEntry(e);
   const int64_t at = GetExpire(e);
   if (e->has_expire()) expires_.Remove(e);
-  Entry* removed = keys_.Remove(e->key());
-  assert(removed == e);
-  (void)removed;
+  keys_.Unlink(e);
   return DetachedEntry(e, at);
 }
 

@@ -120,6 +120,22 @@ Entry* KeyTable::Remove(std::string_view key) {
   return nullptr;
 }
 
+void KeyTable::Unlink(Entry* e) {
+  // Outside a rehash every entry is in t_[0], so the remembered link is enough to unlink it and
+  // count it out; during one the link alone does not say which array holds it.
+  if (rehashing() || last_link_ == nullptr || *last_link_ != e) {
+    [[maybe_unused]] Entry* removed = Remove(e->key());
+    assert(removed == e);
+    return;
+  }
+  assert(last_link_ == FindLinkTo(e) && "a remembered link outlived a change to the table");
+  *last_link_ = e->next_;
+  e->next_ = nullptr;
+  --t_[0].used;
+  last_link_ = nullptr;
+  MaybeShrink();
+}
+
 void KeyTable::StartResize(size_t min_size) {
   const size_t size = NextPowerOfTwo(min_size < kInitialSize ? kInitialSize : min_size);
   if (size == t_[0].size()) return;

@@ -46,8 +46,10 @@ class KeyTable {
   Entry* Find(std::string_view key);
   // Links `e`; its key must not be present.
   void Insert(Entry* e);
-  // Unlinks and returns the entry with `key`, or nullptr.
-  Entry* Remove(std::string_view key);
+  // Unlinks `e`, which must be linked here. Cheap right after Find(e's key) or ReplaceWith(e)
+  // outside a rehash: it reuses the link those remembered instead of hashing the key and
+  // walking the chain again (DEL, expiry, RENAME's source). Otherwise it is Remove(e's key).
+  void Unlink(Entry* e);
   // Rebuilds a linked entry in place: calls rebuild(e), which returns the entry to link instead
   // (same key; it may free `e`), and puts the result where `e` was. `rebuild` must not touch
   // the table. Returns the linked entry. Cheap right after Find(e's key) or ReplaceWith(e): it
@@ -103,6 +105,8 @@ class KeyTable {
   static constexpr size_t kEmptyVisitsPerBucket = 10;
 
   uint64_t Hash(std::string_view key) const;
+  // Unlinks and returns the entry with `key`, or nullptr.
+  Entry* Remove(std::string_view key);
   // The link (bucket slot or a `next_` field) that points at the entry with `key`, or nullptr.
   Entry** FindLink(std::string_view key, uint64_t hash);
   Entry** FindLinkTo(const Entry* e);
@@ -128,9 +132,9 @@ class KeyTable {
   // The link (a bucket slot or a linked entry's next_) that Find last found or ReplaceWith last
   // wrote: SET, INCR, APPEND, EXPIRE... look a key up and then rebuild that entry. Invariant:
   // nullptr or a slot that is part of the table now, so *last_link_ is safe to read and, if it
-  // is e, is e's only link. Insert, Remove, RehashStep, Clear and Swap reset it. ReplaceWith(e)
-  // sets it to e's link, which then holds the replacement; that also drops a remembered slot
-  // inside e's block, which rebuild may have freed.
+  // is e, is e's only link. Insert, Remove, Unlink, RehashStep, Clear and Swap reset it.
+  // ReplaceWith(e) sets it to e's link, which then holds the replacement; that also drops a
+  // remembered slot inside e's block, which rebuild may have freed.
   Entry** last_link_ = nullptr;
 };
 

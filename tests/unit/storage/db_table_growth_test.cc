@@ -296,6 +296,56 @@ TEST(DbTableGrowth, OverwriteAfterANeighbourMovedOrWentFindsTheEntryAgain) {
   }
 }
 
+// DEL looks the key up, then unlinks the entry through the link the lookup remembered. Keys of
+// a full table (chains of several entries) are erased right after their lookup, whatever their
+// place in their chain, then put back; the others must stay reachable and the count right, outside
+// a rehash and in the middle of one (where the remembered link is not enough).
+TEST(DbTableGrowth, EraseRightAfterALookupUnlinksOnlyThatEntry) {
+  constexpr int kChecked = 64;
+  for (const bool mid_rehash : {false, true}) {
+    DbTable db(0, nullptr);
+    int keys = 0;
+    // Up to the start of the 4096 -> 8192 growth, which the checks below drive for ~60 rounds.
+    while (keys < 4000 || !db.key_table().rehashing()) {
+      db.AddNew(Key("k", keys), ValueInit::Int(keys));
+      ++keys;
+    }
+    if (!mid_rehash) {
+      while (db.RehashStep(100)) {
+      }
+    }
+    int erased_while_rehashing = 0;
+    for (int i = 0; i < kChecked; ++i) {
+      const std::string key = Key("k", i);
+      Entry* found = db.FindLive(key, kNow);
+      ASSERT_NE(found, nullptr) << key;
+      if (db.key_table().rehashing()) ++erased_while_rehashing;
+      db.Erase(found);
+      ASSERT_EQ(db.size(), static_cast<size_t>(keys - 1)) << key;
+      // Every other entry is still linked (walking the table does not migrate buckets).
+      size_t linked = 0;
+      db.key_table().ForEach([&](const Entry* e) {
+        ++linked;
+        EXPECT_NE(e->key(), key);
+      });
+      ASSERT_EQ(linked, static_cast<size_t>(keys - 1)) << key;
+      for (int k = 0; k < kChecked; ++k) {
+        Entry* e = db.FindRaw(Key("k", k));
+        ASSERT_EQ(e != nullptr, k != i) << key << " " << k;
+        if (e != nullptr) {
+          ASSERT_EQ(e->int_value(), k);
+        }
+      }
+      db.AddNew(key, ValueInit::Int(i));
+    }
+    if (mid_rehash) {
+      EXPECT_GT(erased_while_rehashing, 20);
+    } else {
+      EXPECT_EQ(erased_while_rehashing, 0);
+    }
+  }
+}
+
 // A rehash that completes between the lookup and the overwrite frees the old bucket array,
 // where the remembered link of a key not migrated yet points.
 TEST(DbTableGrowth, OverwriteAfterTheRehashFinishedFindsTheEntryAgain) {
