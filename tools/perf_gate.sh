@@ -65,7 +65,7 @@ while read -r mode value _; do
   limit[$mode]=$value
 done <"$thresholds"
 
-modes=(get set get-hop set-hop)
+modes=(get set get-hop set-hop del)
 failed=0
 measured=()
 printf '%-8s %12s %12s  %s\n' "mode" "instr/op" "threshold" "result"

@@ -19,12 +19,7 @@ std::vector<uint32_t> CommandCall::KeyPositions() const {
 std::vector<uint32_t> KeyPositions(const CommandSpec& s, const protocol::CommandArgs& args) {
   if (s.keys_fn != nullptr) return s.keys_fn(args);
   std::vector<uint32_t> out;
-  if (s.first_key <= 0 || s.key_step <= 0) return out;
-  int argc = static_cast<int>(args.size());
-  int last = s.last_key < 0 ? argc + s.last_key : s.last_key;
-  for (int i = s.first_key; i <= last && i < argc; i += s.key_step) {
-    out.push_back(static_cast<uint32_t>(i));
-  }
+  ForEachKeyPosition(s, args, [&out](uint32_t pos) { out.push_back(pos); });
   return out;
 }
 

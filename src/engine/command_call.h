@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -32,6 +33,20 @@ class OpContext;
 
 // Positions in `args` of the keys of a `spec` command (keys_fn, else first/last/step).
 std::vector<uint32_t> KeyPositions(const CommandSpec& spec, const protocol::CommandArgs& args);
+
+// Calls fn(position) for each of KeyPositions(spec, args), in order; without building the
+// vector unless the spec computes positions (keys_fn). For the per-command routing checks.
+template <typename Fn>
+void ForEachKeyPosition(const CommandSpec& s, const protocol::CommandArgs& args, Fn&& fn) {
+  if (s.keys_fn != nullptr) {
+    for (uint32_t pos : s.keys_fn(args)) fn(pos);
+    return;
+  }
+  if (s.first_key <= 0 || s.key_step <= 0) return;
+  const int argc = static_cast<int>(args.size());
+  const int last = s.last_key < 0 ? argc + s.last_key : s.last_key;
+  for (int i = s.first_key; i <= last && i < argc; i += s.key_step) fn(static_cast<uint32_t>(i));
+}
 
 class CommandCall {
  public:
@@ -67,6 +82,11 @@ class CommandCall {
   // Computed once per call (the lock plan and the steps both need it; routing hashes every key).
   // The call's thread only.
   const std::vector<std::vector<uint32_t>>& KeyPositionsByShard() const;
+
+  // The shard the call runs on when that shard owns every key of the call (a command shipped
+  // there, see ShippedCall), else nullopt. RunOnShards then runs that shard's step inline, at
+  // once, so helpers may skip grouping the keys by shard and keep results in locals.
+  virtual std::optional<ShardId> shipped_shard() const { return std::nullopt; }
 
   // Runs `step` on every shard in `shards` (concurrently; inline for this loop's own shard),
   // then `then` on this loop. Each listed shard runs the step once.

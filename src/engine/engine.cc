@@ -510,28 +510,31 @@ void Engine::RunOp(OpContext& ctx, const CommandSpec& spec, protocol::CommandArg
     AfterOp(ctx.shard());
   } else {
     // Runs to completion on this shard's thread (steps inline), so nothing interleaves.
-    protocol::CommandArgs kept;
-    if (journal != nullptr) kept = args;
     ShippedCall call(this, &spec, std::move(args), ctx, reply.out());
     spec.on_coordinator(call);
     if (journal != nullptr) {
       JournalExpired(ctx.shard());
       std::string record =
-          CoordinatorRecord(spec, kept, std::string_view(*reply.out()).substr(reply_start));
+          CoordinatorRecord(spec, call.args(), std::string_view(*reply.out()).substr(reply_start));
       if (!record.empty()) journal->Append(ctx.db_index(), record);
     }
+    // Handlers only read their arguments: hand the buffers back, so that a connection parsing
+    // its next command into them does not allocate anew.
+    args = call.TakeArgs();
   }
 }
 
 std::optional<ShardId> Engine::SingleShard(const CommandSpec& spec,
                                            const protocol::CommandArgs& args) const {
   std::optional<ShardId> shard;
-  for (uint32_t pos : KeyPositions(spec, args)) {
-    ShardId s = KeyToShard(args[pos], shard_count());
-    if (shard && *shard != s) return std::nullopt;
+  bool single = true;
+  ForEachKeyPosition(spec, args, [&](uint32_t pos) {
+    if (!single) return;
+    const ShardId s = KeyToShard(args[pos], shard_count());
+    single = !shard || *shard == s;
     shard = s;
-  }
-  return shard;
+  });
+  return single ? shard : std::nullopt;
 }
 
 void Engine::RunHop(Shard& shard, CommandHop& hop, int64_t now_ms, std::string* replies) {

@@ -23,10 +23,14 @@ class ShippedCall final : public CommandCall {
         ctx_(ctx) {}
 
   net::Client& client() override;
+  std::optional<ShardId> shipped_shard() const override { return ctx_.shard_id(); }
   void RunOnShards(std::vector<ShardId> shards, ShardStep step, Continuation then) override;
   void Park() override;
   void Unpark(Continuation then) override;
   void Lock(std::vector<std::pair<ShardId, LockSet>> plan, Continuation then) override;
+
+  // The arguments, once the handler has returned (they are unchanged).
+  protocol::CommandArgs TakeArgs() { return std::move(args_); }
 
   // Whether `spec` may be shipped: keyed, non-blocking coordinator commands.
   static bool Shippable(const CommandSpec& spec);

@@ -41,11 +41,14 @@ void WriteDataSet(redisContext* c, int phase) {
   Must(c, {"DECRBY", "acct:1", "5"});
   Must(c, {"RPUSH", p + "list", "d"});
   Must(c, {"EXEC"});
+  // Multi-key commands whose keys share a shard: run whole there (ShippedCall).
+  Must(c, {"MSET", "{" + p + "tag}a", "1", "{" + p + "tag}b", "2", "{" + p + "tag}c", "3"});
   Must(c, {"SELECT", "3"});
   Must(c, {"SET", p + "db3", "in db 3"});
   Must(c, {"SELECT", "0"});
   if (phase >= 2) {
     Must(c, {"DEL", "p1:str"});
+    Must(c, {"DEL", "{p1:tag}a", "{p1:tag}missing", "{p1:tag}c"});
     Must(c, {"EXPIRE", "p1:int", "3600"});
     Must(c, {"LPOP", "p1:list"});
     Must(c, {"HDEL", "p1:bighash", "field-7"});

@@ -6,6 +6,8 @@
 //         set      SET overwriting existing keys with 16-byte values; one loop
 //         get-hop  GET from a client on loop 0 of keys owned by loop 1 (every command hops)
 //         set-hop  SET likewise
+//         del      pairs of SET k v and DEL k (each op is one command of a pair): DEL is a
+//                  multi-key command, shipped whole to its key's shard; one loop
 //
 // What one op covers is what a request costs the server between read() and write(): RESP
 // parsing of bytes as a connection receives them (pipelines of 16), Engine::OnCommand (lookup,
@@ -156,14 +158,15 @@ std::vector<std::string> Keys(int shard, int shards) {
 
 int Main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: hotpath_bench get|set|get-hop|set-hop N\n");
+    std::fprintf(stderr, "usage: hotpath_bench get|set|get-hop|set-hop|del N\n");
     return 2;
   }
   std::string mode = argv[1];
   long n = std::atol(argv[2]);
   bool hop = mode == "get-hop" || mode == "set-hop";
   bool get = mode == "get" || mode == "get-hop";
-  if ((!get && mode != "set" && mode != "set-hop") || n < kPipeline || n % kPipeline != 0) {
+  bool del = mode == "del";
+  if ((!get && !del && mode != "set" && mode != "set-hop") || n < kPipeline || n % kPipeline != 0) {
     std::fprintf(stderr, "bad mode or N (N must be a multiple of %d)\n", kPipeline);
     return 2;
   }
@@ -175,26 +178,29 @@ int Main(int argc, char** argv) {
   // Preload, through the same path, so GETs hit and SETs overwrite.
   std::vector<std::string> batches;
   for (size_t i = 0; i < keys.size(); i += kPipeline) {
-    std::string set_batch, get_batch;
+    std::string set_batch, get_batch, del_batch;
     for (size_t j = i; j < i + kPipeline && j < keys.size(); ++j) {
       set_batch += Command({"SET", keys[j], value});
       get_batch += Command({"GET", keys[j]});
+      if (j % 2 == 0) del_batch += Command({"SET", keys[j], value}) + Command({"DEL", keys[j]});
     }
     b.Feed(set_batch);
     b.Settle();
     b.client->TakeOutput();
-    batches.push_back(get ? get_batch : set_batch);
+    batches.push_back(get ? get_batch : del ? del_batch : set_batch);
   }
 
   TESSERA_COLLECT_ON();
   size_t out = RunRequests(b, batches, n / kPipeline, hop);
   TESSERA_COLLECT_OFF();
 
-  // A GET reply is "$16\r\n<16 bytes>\r\n", a SET reply "+OK\r\n": check every op answered.
-  size_t per_reply = get ? 5 + kValueSize + 2 : 5;
-  if (out != static_cast<size_t>(n) * per_reply) {
+  // A GET reply is "$16\r\n<16 bytes>\r\n", a SET reply "+OK\r\n", a pair's SET and DEL
+  // "+OK\r\n:1\r\n" (so every DEL found its key): check every op answered.
+  size_t expected = static_cast<size_t>(n) * (get ? 5 + kValueSize + 2 : 5);
+  if (del) expected = static_cast<size_t>(n) / 2 * (5 + 4);
+  if (out != expected) {
     std::fprintf(stderr, "%s: %zu reply bytes for %ld ops, expected %zu\n", mode.c_str(), out, n,
-                 static_cast<size_t>(n) * per_reply);
+                 expected);
     return 1;
   }
   std::printf("%s %ld ops ok\n", mode.c_str(), n);
