@@ -125,7 +125,7 @@ stage_perfgate() {
   # Instruction counts of the request hot path, which do not jitter with load (tools/perf_gate.sh).
   local rc=0
   "$root/tools/perf_gate.sh" --build "$b" || rc=$?
-  check "perf gate (instructions per GET/SET)" $rc
+  check "perf gate (instructions per GET/SET/DEL)" $rc
   return $rc
 }
 
@@ -182,9 +182,15 @@ stage_asan() {
   # -O1 keeps sanitizer runs fast enough while compiling quickly.
   configure_and_build "$b-asan" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
     -DTESSERA_SANITIZE=address || return 1
-  ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1 \
-    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_ctest "$b-asan"
+  local rc=0
+  local asan=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1
+  local ubsan=print_stacktrace=1:halt_on_error=1
+  ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan run_ctest "$b-asan" || rc=1
+  # The integration tests on one loop too (see stage_release): its synchronous paths, checked
+  # for memory errors. About 30 s.
+  ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan TESSERA_TEST_THREADS=1 \
+    ctest_log_name=$(basename "$b")-asan-one-loop run_ctest "$b-asan" -L integration || rc=1
+  return $rc
 }
 
 stage_tsan() {
