@@ -34,6 +34,8 @@ class CommandArgs {
 
   // Total bytes of argument data (what a command costs in memory while queued).
   size_t bytes() const { return buf_.size(); }
+  // Heap bytes held, used or not (Clear keeps them): what keeping a cleared object costs.
+  size_t capacity_bytes() const { return buf_.capacity() + ends_.capacity() * sizeof(size_t); }
 
   void Clear() {
     buf_.clear();

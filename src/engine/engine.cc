@@ -80,6 +80,10 @@ struct Engine::LoopState {
   // Batches back from their trip, kept for this loop's next outboxes with their capacity: a
   // pipelined batch is built without growing its vectors or allocating anew.
   std::vector<std::unique_ptr<HopBatch>> spare_batches;
+  // Cleared argument buffers of hops that came home. A hop takes the buffers its command was
+  // parsed into; the connection gets a spare set back, so that parsing its next command does
+  // not allocate (the spares go back and forth between the two).
+  std::vector<protocol::CommandArgs> spare_args;
 };
 
 Engine::Engine(std::vector<runtime::Loop*> loops, const CommandRegistry* registry,
@@ -414,6 +418,10 @@ void Engine::Dispatch(net::Client& client, protocol::CommandArgs&& args) {
       Outbox(state, dest)
           .items.emplace_back(CommandHop{&client, slot, spec, std::move(args), session.db,
                                          session.resp, discard, 0, 0, false});
+      if (!state.spare_args.empty()) {
+        args = std::move(state.spare_args.back());
+        state.spare_args.pop_back();
+      }
     }
   }
   if (session.reply_mode == net::ReplyMode::kSkipNext) {
@@ -698,6 +706,11 @@ void Engine::ExecuteBatch(ShardId dest, std::unique_ptr<HopBatch> batch) {
 }
 
 void Engine::CompleteBatch(std::unique_ptr<HopBatch> batch) {
+  // Spare argument buffers: enough for a batch of hops per destination, none grown by a big
+  // command (that memory goes).
+  constexpr size_t kSpareArgs = 64;
+  constexpr size_t kMaxSpareArgsBytes = 4096;
+  LoopState& origin = *loops_state_[batch->origin];
   for (auto& item : batch->items) {
     if (auto* hop = std::get_if<CommandHop>(&item)) {
       if (hop->deferred) continue;
@@ -705,6 +718,11 @@ void Engine::CompleteBatch(std::unique_ptr<HopBatch> batch) {
                                  std::string_view(batch->replies)
                                      .substr(hop->reply_begin, hop->reply_end - hop->reply_begin));
       hop->client->Unref();
+      if (origin.spare_args.size() < kSpareArgs &&
+          hop->args.capacity_bytes() <= kMaxSpareArgsBytes) {
+        hop->args.Clear();
+        origin.spare_args.push_back(std::move(hop->args));
+      }
     } else if (auto* step = std::get_if<StepHop>(&item)) {
       step->call->StepDone();
     } else if (auto* lock = std::get_if<LockHop>(&item)) {
@@ -715,7 +733,7 @@ void Engine::CompleteBatch(std::unique_ptr<HopBatch> batch) {
   constexpr size_t kSpareBatches = 16;  // about two per destination in flight, for 8 shards
   constexpr size_t kMaxSpareItems = 256;
   constexpr size_t kMaxSpareReplyBytes = 64 * 1024;
-  std::vector<std::unique_ptr<HopBatch>>& spare = loops_state_[batch->origin]->spare_batches;
+  std::vector<std::unique_ptr<HopBatch>>& spare = origin.spare_batches;
   if (spare.size() < kSpareBatches && batch->items.capacity() <= kMaxSpareItems &&
       batch->replies.capacity() <= kMaxSpareReplyBytes) {
     batch->items.clear();

@@ -13,7 +13,9 @@ class Client;
 class CommandSink {
  public:
   virtual ~CommandSink() = default;
-  // On the client's loop thread, once per complete command, in arrival order.
+  // On the client's loop thread, once per complete command, in arrival order. The sink may take
+  // `args`' buffers and leave others in their place (recycled ones): the caller must Clear()
+  // it before parsing into it again.
   virtual void OnCommand(Client& client, protocol::CommandArgs&& args) = 0;
   // On the client's loop thread, before OnCommand for each of `n` commands parsed from one read:
   // a chance to start loading what they will touch. A hint; may do nothing.
