@@ -6,9 +6,10 @@
 #
 # Stages: deps, release (Release build with -Werror, unit + integration + differential tests,
 # then the integration tests again with one loop),
-# perfgate (instructions per GET/SET under callgrind against tools/bench/hotpath_thresholds.txt,
-# on the release build), clients (real client libraries against a running tessera-server),
-# asan (ASan+UBSan build, unit + integration), tsan (TSan build, unit + integration), fuzz
+# perfgate (instructions per GET/SET/DEL under callgrind against
+# tools/bench/hotpath_thresholds.txt, on the release build), clients (real client libraries
+# against a running tessera-server), asan (ASan+UBSan build, unit + integration, then the
+# integration tests again with one loop), tsan (TSan build, unit + integration), fuzz
 # (libFuzzer on the RESP parser for 60 s), format (clang-format check), includes (leaf-library
 # include rules).
 # Each stage is timed; the last line is "N passed, M failed" over all tests and checks, and the
@@ -80,6 +81,14 @@ run_ctest() {
   ((rc == 0 && nfail == 0))
 }
 
+# run_ctest_one_loop BUILD_DIR: the integration tests again on one loop, the default on a
+# one-CPU machine. There every command runs where it was read, synchronously, and the loop is
+# never lent: paths the harness's default of 4 loops rarely takes (an AOF replay of more than
+# 512 commands once never finished on one loop only).
+run_ctest_one_loop() {
+  TESSERA_TEST_THREADS=1 ctest_log_name="$(basename "$1")-one-loop" run_ctest "$1" -L integration
+}
+
 # configure_and_build BUILD_DIR [cmake args...]: configures with Ninja and builds everything.
 configure_and_build() {
   local dir=$1
@@ -113,11 +122,7 @@ stage_release() {
   configure_and_build "$b" -DCMAKE_BUILD_TYPE=Release -DTESSERA_WERROR=ON || return 1
   local rc=0
   run_ctest "$b" || rc=1
-  # The integration tests again on one loop, the default on a one-CPU machine: there every
-  # command runs where it was read, synchronously, and the loop is never lent, paths the harness's
-  # default of 4 loops rarely takes (an AOF replay of more than 512 commands never finished).
-  TESSERA_TEST_THREADS=1 ctest_log_name=$(basename "$b")-one-loop run_ctest "$b" -L integration ||
-    rc=1
+  run_ctest_one_loop "$b" || rc=1
   return $rc
 }
 
@@ -186,10 +191,8 @@ stage_asan() {
   local asan=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1
   local ubsan=print_stacktrace=1:halt_on_error=1
   ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan run_ctest "$b-asan" || rc=1
-  # The integration tests on one loop too (see stage_release): its synchronous paths, checked
-  # for memory errors. About 30 s.
-  ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan TESSERA_TEST_THREADS=1 \
-    ctest_log_name=$(basename "$b")-asan-one-loop run_ctest "$b-asan" -L integration || rc=1
+  # The one-loop paths checked for memory errors too (about 30 s).
+  ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan run_ctest_one_loop "$b-asan" || rc=1
   return $rc
 }
 
